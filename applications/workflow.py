@@ -1,0 +1,84 @@
+"""The application's state machine: the allowed transitions and the one function that
+changes an application's status.
+
+Every change goes through :func:`transition`: compare-and-set on the current status inside
+one transaction, a ``StatusChange`` row with the actor and the comment. Who may fire each
+transition and the guards (eligibility at submission, deadline on the server's clock) are
+added by the services that call it.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .choices import ApplicationStatus as S
+from .models import Application, StatusChange
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    S.DRAFT: frozenset({S.SUBMITTED, S.WITHDRAWN}),
+    S.SUBMITTED: frozenset({S.ELIGIBILITY_REVIEW, S.CLARIFICATION_REQUESTED, S.WITHDRAWN}),
+    S.CLARIFICATION_REQUESTED: frozenset({S.SUBMITTED}),
+    S.ELIGIBILITY_REVIEW: frozenset({S.ADMISSIBLE, S.INELIGIBLE, S.CLARIFICATION_REQUESTED}),
+    S.ADMISSIBLE: frozenset({S.UNDER_ASSESSMENT}),
+    S.UNDER_ASSESSMENT: frozenset({S.SELECTED, S.RESERVE, S.REJECTED}),
+    S.RESERVE: frozenset({S.SELECTED, S.REJECTED}),
+    S.SELECTED: frozenset({S.CONTRACTED}),
+    S.CONTRACTED: frozenset({S.IN_PROGRESS}),
+    S.IN_PROGRESS: frozenset({S.CLOSED}),
+    S.INELIGIBLE: frozenset(),
+    S.REJECTED: frozenset(),
+    S.CLOSED: frozenset(),
+    S.WITHDRAWN: frozenset(),
+}
+
+
+class TransitionError(Exception):
+    """The transition is not allowed from the current state, or the state changed meanwhile
+    (someone else acted first)."""
+
+    def __init__(self, message: str, *, conflict: bool = False):
+        super().__init__(message)
+        self.message = message
+        self.conflict = conflict
+
+
+def can_transition(from_status: str, to_status: str) -> bool:
+    return to_status in TRANSITIONS.get(from_status, frozenset())
+
+
+def transition(
+    *, application: Application, to_status: str, actor, comment: str = ""
+) -> StatusChange:
+    """Move ``application`` from its current status to ``to_status``, or raise
+    ``TransitionError``. Compare-and-set: if another request changed the status since
+    ``application`` was read, nothing is written and the error says so."""
+    from_status = application.status
+    if not can_transition(from_status, to_status):
+        raise TransitionError(
+            _("Un dossier à l'état « %(from)s » ne peut pas passer à l'état « %(to)s ».")
+            % {"from": S(from_status).label, "to": S(to_status).label}
+        )
+    now = timezone.now()
+    changes = {"status": to_status, "updated_at": now}
+    if to_status == S.SUBMITTED:
+        changes["submitted_at"] = now
+    with transaction.atomic():
+        updated = Application.objects.filter(pk=application.pk, status=from_status).update(
+            **changes
+        )
+        if updated == 0:
+            raise TransitionError(
+                _("Le dossier a changé d'état entre-temps ; rechargez la page."), conflict=True
+            )
+        change = StatusChange.objects.create(
+            application=application,
+            from_status=from_status,
+            to_status=to_status,
+            actor=actor,
+            comment=comment,
+        )
+    for field, value in changes.items():
+        setattr(application, field, value)
+    return change

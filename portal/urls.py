@@ -1,0 +1,16 @@
+"""The portal's URLs: pages per app, the admin, language switch, accounts."""
+
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+]
+
+urlpatterns += i18n_patterns(
+    path("admin/", admin.site.urls),
+    path("", include("portal.site_urls")),
+    path("", include("calls.urls")),
+    prefix_default_language=False,
+)
