@@ -1,0 +1,61 @@
+# The portal's commands. On a fresh machine `make demo` and `make test` do all the set-up.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test venv migrate data lint format bench lock messages clean
+
+# The virtual environment, installed from the committed lock; reinstalled only when the
+# lock changes, so a second `make demo` reuses it.
+$(STAMP): requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+migrate: venv
+	$(BIN)/python manage.py migrate --noinput
+
+# Reference data from the source documents, then the demo data set (refused without debug).
+data: migrate
+	$(BIN)/python manage.py load_reference
+	$(BIN)/python manage.py load_demo
+
+demo: data
+	@echo "Portal on http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+test: venv
+	$(BIN)/python -m pytest
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+format: venv
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: venv
+	@if ls bench/bench_*.py >/dev/null 2>&1; then \
+		for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done; \
+	else echo "no benchmark yet"; fi
+
+# Re-pin the dependencies after editing pyproject.toml.
+lock: venv
+	$(BIN)/python -m pip install --quiet pip-tools
+	$(BIN)/pip-compile --quiet --extra dev --strip-extras --no-emit-index-url \
+		--no-emit-find-links -o requirements.lock pyproject.toml
+
+# Extract and compile the interface's translations (needs GNU gettext).
+messages: venv
+	$(BIN)/python manage.py makemessages -l nl -l en --ignore=.venv --ignore=var
+	$(BIN)/python manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache
