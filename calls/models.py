@@ -4,9 +4,10 @@ and award criteria."""
 from __future__ import annotations
 
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -21,6 +22,15 @@ from .choices import (
     PriorityKind,
     RuleKind,
     RuleSeverity,
+)
+
+reference_validator = RegexValidator(
+    r"^[A-Z0-9]+(-[A-Z0-9]+)*$",
+    _(
+        "Une référence s'écrit en majuscules et chiffres séparés par des tirets "
+        "(par exemple FSE-VM-312-2026)."
+    ),
+    code="reference",
 )
 
 ZERO = Decimal("0")
@@ -368,7 +378,9 @@ class Call(models.Model):
     envelope, cost model, co-financing cap, duration bounds, required documents, its
     eligibility rules and award criteria."""
 
-    reference = models.CharField(_("référence"), max_length=40, unique=True)
+    reference = models.CharField(
+        _("référence"), max_length=40, unique=True, validators=[reference_validator]
+    )
     title = models.CharField(_("intitulé"), max_length=255)
     programme = models.ForeignKey(
         Programme, on_delete=models.PROTECT, related_name="calls", verbose_name=_("programme")
@@ -423,6 +435,7 @@ class Call(models.Model):
         _("préfixe des références de dossier"),
         max_length=30,
         unique=True,
+        validators=[reference_validator],
         help_text=_("Les dossiers sont numérotés PRÉFIXE-0001, PRÉFIXE-0002…"),
     )
     application_sequence = models.PositiveIntegerField(
@@ -487,11 +500,13 @@ class Call(models.Model):
         return self.status == CallStatus.OPEN
 
     def days_left(self, when=None) -> int | None:
-        """Whole days until closing (0 on the last day), None when not open."""
+        """Calendar days until closing, counted in the server's zone (Europe/Paris) whatever
+        zone a page activated: 0 on the last day, None when the call is not open."""
         when = when or timezone.now()
         if self.status_at(when) != CallStatus.OPEN:
             return None
-        return (timezone.localdate(self.closes_at) - timezone.localdate(when)).days
+        paris = ZoneInfo(settings.TIME_ZONE)
+        return (timezone.localdate(self.closes_at, paris) - timezone.localdate(when, paris)).days
 
 
 class CallLumpSum(models.Model):

@@ -19,8 +19,9 @@ from .choices import (
     MembershipRole,
     PartnerRole,
 )
-from .fields import IdentifierField
+from .fields import BelgianEnterpriseNumberField, IdentifierField
 from .validators import (
+    compact,
     nuts_matches_country,
     validate_be_enterprise_number,
     validate_iban,
@@ -53,7 +54,7 @@ class Organisation(models.Model):
     website = models.URLField(_("site web"), blank=True)
     siret = IdentifierField(_("SIRET"), max_length=14, blank=True, validators=[validate_siret])
     siren = IdentifierField(_("SIREN"), max_length=9, blank=True, validators=[validate_siren])
-    enterprise_number = IdentifierField(
+    enterprise_number = BelgianEnterpriseNumberField(
         _("numéro d'entreprise (BCE/KBO)"),
         max_length=10,
         blank=True,
@@ -76,18 +77,36 @@ class Organisation(models.Model):
         ordering = ["legal_name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["siret"], condition=~Q(siret=""), name="partners_organisation_unique_siret"
+                fields=["siret"],
+                condition=~Q(siret=""),
+                name="partners_organisation_unique_siret",
+                violation_error_message=_(
+                    "Une organisation portant ce SIRET est déjà inscrite sur le portail ; rejoignez-la plutôt que de la créer à nouveau."
+                ),
             ),
             models.UniqueConstraint(
                 fields=["enterprise_number"],
                 condition=~Q(enterprise_number=""),
                 name="partners_organisation_unique_enterprise_number",
+                violation_error_message=_(
+                    "Une organisation portant ce numéro d'entreprise (BCE/KBO) est déjà inscrite sur le portail ; rejoignez-la plutôt que de la créer à nouveau."
+                ),
             ),
             models.UniqueConstraint(
-                fields=["pic"], condition=~Q(pic=""), name="partners_organisation_unique_pic"
+                fields=["pic"],
+                condition=~Q(pic=""),
+                name="partners_organisation_unique_pic",
+                violation_error_message=_(
+                    "Une organisation portant ce code PIC est déjà inscrite sur le portail."
+                ),
             ),
             models.UniqueConstraint(
-                fields=["oid"], condition=~Q(oid=""), name="partners_organisation_unique_oid"
+                fields=["oid"],
+                condition=~Q(oid=""),
+                name="partners_organisation_unique_oid",
+                violation_error_message=_(
+                    "Une organisation portant cet identifiant Erasmus+ (OID) est déjà inscrite sur le portail."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(siret="") | Q(country="FR"),
@@ -104,7 +123,7 @@ class Organisation(models.Model):
 
     def save(self, *args, **kwargs):
         if self.siret and not self.siren:
-            self.siren = self.siret[:9]
+            self.siren = compact(self.siret)[:9]
         super().save(*args, **kwargs)
 
     @property
@@ -125,7 +144,7 @@ class Organisation(models.Model):
                 "Le numéro d'entreprise BCE/KBO ne s'applique qu'aux organisations établies en "
                 "Belgique."
             )
-        if self.siret and self.siren and self.siret[:9] != self.siren:
+        if self.siret and self.siren and compact(self.siret)[:9] != compact(self.siren):
             errors["siren"] = _(
                 "Le SIREN %(siren)s ne correspond pas aux 9 premiers chiffres du SIRET %(siret)s."
             ) % {"siren": self.siren, "siret": self.siret}
@@ -229,7 +248,7 @@ class Partner(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.organisation} — {self.get_role_display()}"
+        return f"{self.organisation} — {self.get_role_display()} ({self.application.reference})"
 
     @property
     def is_lead(self) -> bool:

@@ -69,15 +69,20 @@ def validate_siret(value: str) -> None:
         )
 
 
-def validate_be_enterprise_number(value: str) -> None:
-    """Belgian enterprise number (BCE/KBO): 10 digits starting with 0 or 1, mod-97 check."""
-    label = _("numéro d'entreprise belge (BCE/KBO)")
+def compact_be_enterprise_number(value: str) -> str:
+    """The 10-digit form: without a BE prefix, 9-digit (pre-2005) numbers padded with a 0."""
     value = compact(value)
     if value.startswith("BE"):
         value = value[2:]
     if value.isdigit() and len(value) == 9:
         value = "0" + value
-    value = _digits(value, label, 10)
+    return value
+
+
+def validate_be_enterprise_number(value: str) -> None:
+    """Belgian enterprise number (BCE/KBO): 10 digits starting with 0 or 1, mod-97 check."""
+    label = _("numéro d'entreprise belge (BCE/KBO)")
+    value = _digits(compact_be_enterprise_number(value), label, 10)
     if value[0] not in "01":
         raise ValidationError(
             _("Le %(label)s commence par 0 ou 1 ; « %(value)s » commence par %(first)s."),
@@ -127,9 +132,65 @@ def validate_vat(value: str) -> None:
         ) from None
 
 
+# Length of the IBAN of each country the portal serves (ISO 13616 registry).
+IBAN_LENGTHS = {
+    "AT": 20, "BE": 16, "BG": 22, "CY": 28, "CZ": 24, "DE": 22, "DK": 18, "EE": 20, "ES": 24,
+    "FI": 18, "FR": 27, "GR": 27, "HR": 21, "HU": 28, "IE": 22, "IT": 27, "LT": 20, "LU": 20,
+    "LV": 21, "MT": 31, "NL": 18, "PL": 28, "PT": 25, "RO": 24, "SE": 24, "SI": 19, "SK": 24,
+    "IS": 26, "LI": 21, "NO": 15, "MK": 19, "RS": 22, "TR": 26,
+}  # fmt: skip
+_IBAN_SHAPE = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]+$")
+
+
+def _iban_country_known(value: str) -> bool:
+    """Whether python-stdnum knows the IBAN's country, whatever the key typed."""
+    probe = value[:2] + stdnum_iban.calc_check_digits(value) + value[4:]
+    try:
+        stdnum_iban.validate(probe, check_country=False)
+    except InvalidComponent:
+        return False
+    except (InvalidChecksum, InvalidFormat, InvalidLength):
+        return True
+    return True
+
+
 def validate_iban(value: str) -> None:
+    """An IBAN: shape, the length of its country, the mod-97 key, then the country's own
+    structure (python-stdnum also checks Belgian bank codes)."""
     label = _("IBAN")
     value = compact(value)
+    if not _IBAN_SHAPE.match(value):
+        raise ValidationError(
+            _(
+                "L'%(label)s « %(value)s » n'a pas le format attendu : code pays, deux chiffres "
+                "de clé, puis le numéro de compte."
+            ),
+            code="format",
+            params={"label": label, "value": value},
+        )
+    country = value[:2]
+    expected = IBAN_LENGTHS.get(country)
+    if expected is not None and len(value) != expected:
+        raise ValidationError(
+            _(
+                "L'%(label)s « %(value)s » compte %(actual)d caractères ; un IBAN %(country)s en "
+                "compte %(expected)d."
+            ),
+            code="length",
+            params={
+                "label": label,
+                "value": value,
+                "actual": len(value),
+                "country": country,
+                "expected": expected,
+            },
+        )
+    if expected is None and not _iban_country_known(value):
+        raise ValidationError(
+            _("L'%(label)s « %(value)s » porte un code pays inconnu (%(country)s)."),
+            code="country",
+            params={"label": label, "value": value, "country": country},
+        )
     try:
         stdnum_iban.validate(value)
     except InvalidChecksum:
@@ -138,17 +199,26 @@ def validate_iban(value: str) -> None:
             code="checksum",
             params={"label": label, "value": value},
         ) from None
-    except InvalidLength:
+    except InvalidComponent:
+        if expected is None:
+            raise ValidationError(
+                _("L'%(label)s « %(value)s » porte un code pays inconnu (%(country)s)."),
+                code="country",
+                params={"label": label, "value": value, "country": country},
+            ) from None
         raise ValidationError(
-            _("L'%(label)s « %(value)s » n'a pas la longueur prévue pour son pays (%(country)s)."),
-            code="length",
-            params={"label": label, "value": value, "country": value[:2]},
+            _(
+                "L'%(label)s « %(value)s » désigne une banque inconnue : son code banque ne "
+                "figure pas dans le registre de son pays (%(country)s)."
+            ),
+            code="bank",
+            params={"label": label, "value": value, "country": country},
         ) from None
-    except (InvalidFormat, InvalidComponent):
+    except (InvalidFormat, InvalidLength):
         raise ValidationError(
-            _("L'%(label)s « %(value)s » n'a pas le format attendu (code pays, clé, compte)."),
+            _("L'%(label)s « %(value)s » n'a pas la structure d'un compte %(country)s."),
             code="format",
-            params={"label": label, "value": value},
+            params={"label": label, "value": value, "country": country},
         ) from None
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 
 import pytest
+from django.conf import settings
+from django.utils import translation
 
 from calls.choices import AuthorityRole
 from partners.choices import PartnerRole
@@ -28,6 +30,14 @@ def require(condition: bool, reason: str) -> None:
     if IN_CI:
         pytest.fail(f"CI must provide this: {reason}", pytrace=False)
     pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _french_first():
+    """Every test starts in French, the portal's first language, whatever language an
+    earlier test's request activated in this thread (LocaleMiddleware leaves it active)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
 
 
 @pytest.fixture(autouse=True)
