@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from partners.choices import LegalType
-from portal.admin import ChoiceLabelsMixin, narrow_choices, submitted_pk
+from portal.admin import ChoiceLabelsMixin, HttpsUrlsMixin, narrow_choices, submitted_pk
 
 from .models import (
     AssessmentCriterion,
@@ -28,7 +28,7 @@ from .models import (
 
 
 @admin.register(Fund)
-class FundAdmin(admin.ModelAdmin):
+class FundAdmin(HttpsUrlsMixin, admin.ModelAdmin):
     list_display = ("short_name", "name", "code")
     search_fields = ("code", "name", "short_name")
 
@@ -45,7 +45,7 @@ class AuthorityMemberInline(admin.TabularInline):
 
 
 @admin.register(Authority)
-class AuthorityAdmin(admin.ModelAdmin):
+class AuthorityAdmin(HttpsUrlsMixin, admin.ModelAdmin):
     list_display = ("name", "short_name", "kind", "city", "country", "email")
     list_filter = ("kind", "country")
     search_fields = ("code", "name", "short_name", "city")
@@ -78,7 +78,7 @@ class AxisInline(admin.TabularInline):
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(admin.ModelAdmin):
+class ProgrammeAdmin(HttpsUrlsMixin, admin.ModelAdmin):
     list_display = (
         "name",
         "short_name",

@@ -3,6 +3,8 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from portal.admin import HttpsUrlsMixin
+
 from .models import Invitation, Membership, Organisation, Partner
 
 
@@ -18,7 +20,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(HttpsUrlsMixin, admin.ModelAdmin):
     list_display = (
         "legal_name",
         "acronym",

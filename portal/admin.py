@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.contrib.auth.forms import UserCreationForm as DjangoUserCreationForm
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .models import User
@@ -133,6 +134,12 @@ def narrow_formset_choices(formset_class, field_name: str, queryset) -> None:
     field = formset_class.form.base_fields.get(field_name)
     if field is not None:
         field.queryset = queryset
+
+
+class HttpsUrlsMixin:
+    """Web addresses typed without a scheme are read as https:// (Django 6's default)."""
+
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 class ReadOnlyAdminMixin:
