@@ -10,6 +10,7 @@ from pathlib import PurePath
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .choices import (
@@ -160,7 +161,7 @@ class StatusChange(models.Model):
         verbose_name=_("par"),
     )
     comment = models.TextField(_("commentaire"), blank=True)
-    created_at = models.DateTimeField(_("le"), auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(_("le"), default=timezone.now, editable=False, db_index=True)
 
     class Meta:
         verbose_name = _("changement d'état")

@@ -9,6 +9,8 @@ added by the services that call it.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -49,18 +51,27 @@ def can_transition(from_status: str, to_status: str) -> bool:
 
 
 def transition(
-    *, application: Application, to_status: str, actor, comment: str = ""
+    *,
+    application: Application,
+    to_status: str,
+    actor,
+    comment: str = "",
+    at: datetime | None = None,
 ) -> StatusChange:
     """Move ``application`` from its current status to ``to_status``, or raise
     ``TransitionError``. Compare-and-set: if another request changed the status since
-    ``application`` was read, nothing is written and the error says so."""
+    ``application`` was read, nothing is written and the error says so.
+
+    ``at`` is the instant of the change: the server's clock unless a dossier handled
+    elsewhere is imported with its history (the demo's PASS'EMPLOI); pages and the API
+    never pass it."""
     from_status = application.status
     if not can_transition(from_status, to_status):
         raise TransitionError(
             _("Un dossier à l'état « %(from)s » ne peut pas passer à l'état « %(to)s ».")
             % {"from": S(from_status).label, "to": S(to_status).label}
         )
-    now = timezone.now()
+    now = at or timezone.now()
     changes = {"status": to_status, "updated_at": now}
     if to_status == S.SUBMITTED:
         changes["submitted_at"] = now
@@ -78,6 +89,7 @@ def transition(
             to_status=to_status,
             actor=actor,
             comment=comment,
+            created_at=now,
         )
     for field, value in changes.items():
         setattr(application, field, value)

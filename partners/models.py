@@ -81,7 +81,8 @@ class Organisation(models.Model):
                 condition=~Q(siret=""),
                 name="partners_organisation_unique_siret",
                 violation_error_message=_(
-                    "Une organisation portant ce SIRET est déjà inscrite sur le portail ; rejoignez-la plutôt que de la créer à nouveau."
+                    "Une organisation portant ce SIRET est déjà inscrite sur le portail ; "
+                    "rejoignez-la plutôt que de la créer à nouveau."
                 ),
             ),
             models.UniqueConstraint(
@@ -89,7 +90,8 @@ class Organisation(models.Model):
                 condition=~Q(enterprise_number=""),
                 name="partners_organisation_unique_enterprise_number",
                 violation_error_message=_(
-                    "Une organisation portant ce numéro d'entreprise (BCE/KBO) est déjà inscrite sur le portail ; rejoignez-la plutôt que de la créer à nouveau."
+                    "Une organisation portant ce numéro d'entreprise (BCE/KBO) est déjà inscrite "
+                    "sur le portail ; rejoignez-la plutôt que de la créer à nouveau."
                 ),
             ),
             models.UniqueConstraint(
@@ -105,7 +107,8 @@ class Organisation(models.Model):
                 condition=~Q(oid=""),
                 name="partners_organisation_unique_oid",
                 violation_error_message=_(
-                    "Une organisation portant cet identifiant Erasmus+ (OID) est déjà inscrite sur le portail."
+                    "Une organisation portant cet identifiant Erasmus+ (OID) est déjà inscrite "
+                    "sur le portail."
                 ),
             ),
             models.CheckConstraint(

@@ -462,6 +462,7 @@ def _load_application(record, *, calls, organisations, users, tally) -> Applicat
             to_status=step["to"],
             actor=users[step["actor"]],
             comment=step.get("comment", ""),
+            at=_instant(step["at"], now=timezone.now()) if "at" in step else None,
         )
         tally.add(StatusChange, CREATED)
         if step["to"] == ApplicationStatus.SELECTED and record.get("decision"):

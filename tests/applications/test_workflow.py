@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
@@ -101,3 +102,11 @@ def test_every_state_can_be_reached_from_draft():
 def test_only_the_terminal_states_have_no_way_out():
     dead_ends = {state for state, targets in TRANSITIONS.items() if not targets}
     assert dead_ends == TERMINAL_STATES
+
+
+def test_an_imported_history_keeps_the_instant_it_is_given(dossier, olivia):
+    filed = timezone.now() - timedelta(days=400)
+    change = transition(application=dossier, to_status=S.SUBMITTED, actor=olivia, at=filed)
+    dossier.refresh_from_db()
+    assert dossier.submitted_at == filed
+    assert StatusChange.objects.get(pk=change.pk).created_at == filed
