@@ -3,7 +3,6 @@ to a call, in English, then logged in."""
 
 from __future__ import annotations
 
-import os
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -15,9 +14,9 @@ from calls.models import CallLumpSum
 from tests import factories as f
 from tests.conftest import require
 
-# Playwright's sync API runs an event loop in this thread; the live server's ORM calls run
-# in their own thread, and the data is created before the browser starts.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# Playwright's sync API runs an event loop in this thread: the ORM would refuse to run
+# inside it (and would open a second connection there), so every row is created by fixtures
+# that run before the browser starts; the live server answers from its own threads.
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -79,11 +78,19 @@ def a_published_call():
     return call
 
 
-def test_a_visitor_finds_a_call_reads_it_in_english_and_logs_in(
-    transactional_db, live_server, browser_page
-):
+@pytest.fixture
+def visitor_world(transactional_db):
+    """The call the visitor reads and Alice's account, in the database before the browser
+    starts."""
     call = a_published_call()
     f.UserFactory(email="alice@a.example.org", first_name="Alice", last_name="Martin")
+    return call
+
+
+def test_a_visitor_finds_a_call_reads_it_in_english_and_logs_in(
+    visitor_world, live_server, browser_page
+):
+    call = visitor_world
     page = browser_page
 
     # The home page lists the open call.
