@@ -140,18 +140,10 @@ class Application(models.Model):
         return None
 
 
-class StatusChange(models.Model):
-    """One change of an application's state: from, to, who, when, why. Written by the
-    workflow module only, never edited."""
+class StatusChangeBase(models.Model):
+    """A line of an audit trail of states: from, to, who, when, why. Subclasses name the
+    object and the choices of its states; rows are written by a workflow, never edited."""
 
-    application = models.ForeignKey(
-        Application,
-        on_delete=models.CASCADE,
-        related_name="status_changes",
-        verbose_name=_("dossier"),
-    )
-    from_status = models.CharField(_("de"), max_length=30, choices=ApplicationStatus.choices)
-    to_status = models.CharField(_("vers"), max_length=30, choices=ApplicationStatus.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -162,6 +154,25 @@ class StatusChange(models.Model):
     )
     comment = models.TextField(_("commentaire"), blank=True)
     created_at = models.DateTimeField(_("le"), default=timezone.now, editable=False, db_index=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.from_status} → {self.to_status}"
+
+
+class StatusChange(StatusChangeBase):
+    """One change of an application's state, written by ``applications.workflow`` only."""
+
+    application = models.ForeignKey(
+        Application,
+        on_delete=models.CASCADE,
+        related_name="status_changes",
+        verbose_name=_("dossier"),
+    )
+    from_status = models.CharField(_("de"), max_length=30, choices=ApplicationStatus.choices)
+    to_status = models.CharField(_("vers"), max_length=30, choices=ApplicationStatus.choices)
 
     class Meta:
         verbose_name = _("changement d'état")

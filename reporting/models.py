@@ -12,6 +12,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from applications.choices import CostCategory
+from applications.models import StatusChangeBase
 
 from .choices import DocumentKind, DocumentStatus, ReportStatus, WorkPackageState
 
@@ -68,7 +69,7 @@ class ProgressReport(models.Model):
         return f"{self.application.reference} — {_('rapport')} {self.number}"
 
 
-class ReportStatusChange(models.Model):
+class ReportStatusChange(StatusChangeBase):
     """One change of a progress report's state, with who and why."""
 
     report = models.ForeignKey(
@@ -79,16 +80,6 @@ class ReportStatusChange(models.Model):
     )
     from_status = models.CharField(_("de"), max_length=20, choices=ReportStatus.choices)
     to_status = models.CharField(_("vers"), max_length=20, choices=ReportStatus.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("par"),
-    )
-    comment = models.TextField(_("commentaire"), blank=True)
-    created_at = models.DateTimeField(_("le"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("changement d'état d'un rapport")
