@@ -10,10 +10,12 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Prefetch
 from django.template.defaultfilters import filesizeformat
-from django.utils.html import format_html
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from calls.models import AssessmentCriterion, Measure, Priority, TargetGroup
+from calls.templatetags.portal_format import money, percent
 from partners.choices import PartnerRole
 from partners.models import Partner
 from portal.admin import (
@@ -39,6 +41,7 @@ from .models import (
     StatusChange,
     WorkPackage,
 )
+from .selectors import budget_overview
 
 
 def partners_of(application_pk):
@@ -179,7 +182,7 @@ class ApplicationAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     autocomplete_fields = ("call", "created_by")
     filter_horizontal = ("target_groups", "priorities")
-    readonly_fields = ("status", "submitted_at", "created_at", "updated_at")
+    readonly_fields = ("status", "submitted_at", "created_at", "updated_at", "budget_overview")
     inlines = (
         PartnerInline,
         WorkPackageInline,
@@ -218,6 +221,16 @@ class ApplicationAdmin(admin.ModelAdmin):
                 )
             },
         ),
+        (
+            _("Budget et plan de financement"),
+            {
+                "fields": ("budget_overview",),
+                "description": _(
+                    "Les lignes budgétaires et les cofinancements se saisissent par partenaire "
+                    "(lien « lignes » de chaque partenaire)."
+                ),
+            },
+        ),
         (_("Convention"), {"fields": ("contract_reference", "contract_signed_on")}),
     )
 
@@ -235,6 +248,44 @@ class ApplicationAdmin(admin.ModelAdmin):
         initial = super().get_changeform_initial_data(request)
         initial.setdefault("created_by", request.user.pk)
         return initial
+
+    @admin.display(description=_("budget par partenaire"))
+    def budget_overview(self, obj: Application):
+        if obj.pk is None:
+            return "—"
+        overview = budget_overview(application=obj)
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+            '<td><a href="{}">{}</a></td></tr>',
+            (
+                (
+                    row.partner.organisation,
+                    row.partner.get_role_display(),
+                    money(row.budget),
+                    money(row.resources),
+                    percent(row.eu_rate),
+                    reverse("admin:partners_partner_change", args=[row.partner.pk]),
+                    _("lignes"),
+                )
+                for row in overview.partners
+            ),
+        )
+        return format_html(
+            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th>"
+            "<th></th></tr></thead><tbody>{}</tbody><tfoot><tr><th>{}</th><th></th>"
+            "<th>{}</th><th>{}</th><th>{}</th><th></th></tr></tfoot></table>",
+            _("partenaire"),
+            _("rôle"),
+            _("coût total"),
+            _("ressources"),
+            _("taux UE"),
+            rows,
+            _("Total"),
+            money(overview.budget),
+            money(overview.resources),
+            percent(overview.eu_rate),
+        )
 
     @admin.display(description=_("chef de file"))
     def lead_organisation(self, obj: Application):

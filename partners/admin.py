@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from applications.models import BudgetLine, Cofinancing, WorkPackage
 from portal.admin import HttpsUrlsMixin
 
 from .models import Invitation, Membership, Organisation, Partner
@@ -88,6 +89,25 @@ class MembershipAdmin(admin.ModelAdmin):
     readonly_fields = ("created_at",)
 
 
+class BudgetLineInline(admin.TabularInline):
+    model = BudgetLine
+    fields = ("cost_category", "year", "work_package", "description", "amount")
+    extra = 0
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # Work packages offered are those of the partner's own dossier.
+        if db_field.name == "work_package":
+            partner_pk = request.resolver_match.kwargs.get("object_id")
+            kwargs["queryset"] = WorkPackage.objects.filter(application__partners=partner_pk)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class CofinancingInline(admin.TabularInline):
+    model = Cofinancing
+    fields = ("source", "funder", "amount", "is_secured")
+    extra = 0
+
+
 @admin.register(Partner)
 class PartnerAdmin(admin.ModelAdmin):
     list_display = (
@@ -105,6 +125,7 @@ class PartnerAdmin(admin.ModelAdmin):
     )
     autocomplete_fields = ("application", "organisation", "commitment_signed_by")
     readonly_fields = ("created_at",)
+    inlines = (BudgetLineInline, CofinancingInline)
 
     def get_queryset(self, request):
         # A partner is named after its organisation (changelist, autocomplete, change page).

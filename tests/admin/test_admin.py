@@ -576,3 +576,33 @@ def test_an_organisation_is_found_by_its_siret(staff_client):
     html = response.content.decode()
     assert "Mission locale du Valenciennois" in html
     assert "PLIE de Lille" not in html
+
+
+def test_the_application_page_shows_the_budget_per_partner_with_the_totals(client, dossier):
+    admin_user = f.UserFactory(email="root@example.org", is_staff=True, is_superuser=True)
+    client.force_login(admin_user)
+    lead, partner = dossier.partners.order_by("number")
+    f.BudgetLineFactory(partner=lead, amount=Decimal("1000.00"))
+    f.BudgetLineFactory(partner=partner, amount=Decimal("3000.00"))
+    f.CofinancingFactory(partner=lead, amount=Decimal("2400.00"))
+
+    response = client.get(reverse("admin:applications_application_change", args=[dossier.pk]))
+
+    html = response.content.decode()
+    assert "4\u00a0000,00\u00a0€" in html
+    assert "60\u00a0%" in html
+    assert reverse("admin:partners_partner_change", args=[lead.pk]) in html
+
+
+def test_a_partner_page_edits_its_budget_lines_and_cofinancing(client, dossier):
+    admin_user = f.UserFactory(email="root@example.org", is_staff=True, is_superuser=True)
+    client.force_login(admin_user)
+    lead = dossier.partners.get(number=1)
+    f.BudgetLineFactory(partner=lead, amount=Decimal("1234.56"))
+
+    response = client.get(reverse("admin:partners_partner_change", args=[lead.pk]))
+
+    html = response.content.decode()
+    assert 'name="budget_lines-0-amount"' in html
+    assert 'value="1234.56"' in html
+    assert 'name="cofinancings-TOTAL_FORMS"' in html
