@@ -558,9 +558,33 @@ class EligibilityRule(models.Model):
     def __str__(self) -> str:
         return f"{self.call.reference} — {self.get_kind_display()}"
 
+    def clean(self):
+        """The parameters are checked against the kind's declaration and stored normalised;
+        a wrong one is refused with a message naming it."""
+        from django.core.exceptions import ValidationError
+
+        from .eligibility import validate_parameters
+
+        try:
+            self.parameters = validate_parameters(self.kind, self.parameters)
+        except ValidationError as error:
+            raise ValidationError({"parameters": error.messages}) from None
+
     @property
     def is_blocking(self) -> bool:
         return self.severity == RuleSeverity.BLOCKING
+
+    def describe(self) -> str:
+        """The rule in plain language: the officer's explanation, or the kind's own
+        sentence with the parameters' figures."""
+        if self.explanation:
+            return self.explanation
+        from .eligibility.kinds import REGISTRY, parse_parameters
+
+        try:
+            return REGISTRY[self.kind].describe(parse_parameters(self.kind, self.parameters))
+        except Exception:  # a rule saved wrongly is described by its kind
+            return self.get_kind_display()
 
 
 class AssessmentCriterion(models.Model):
