@@ -1257,4 +1257,9 @@ def _to_json(params: dict) -> dict:
             return value.isoformat()
         return value
 
-    return {key: plain(value) for key, value in params.items() if value not in (None, "", [])}
+    # Stored without what equals the default (unset bounds, empty lists, flags left off).
+    return {
+        key: plain(value)
+        for key, value in params.items()
+        if value is not False and value not in (None, "", [])
+    }
