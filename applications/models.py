@@ -198,7 +198,7 @@ class Snapshot(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("par")
     )
-    created_at = models.DateTimeField(_("figé le"), auto_now_add=True)
+    created_at = models.DateTimeField(_("figé le"), default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = _("version déposée")

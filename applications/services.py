@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from django.conf import settings
+from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F
+from django.template.loader import render_to_string
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
 
 from calls.models import Call
+from partners.choices import PartnerRole
+from partners.models import Membership
+
+from .choices import ApplicationStatus
+from .models import Application, Snapshot
+from .snapshot import dossier_as_data, fingerprint
+from .workflow import transition
 
 
 def application_next_reference(*, call: Call) -> str:
@@ -16,3 +30,108 @@ def application_next_reference(*, call: Call) -> str:
         Call.objects.filter(pk=call.pk).update(application_sequence=F("application_sequence") + 1)
         number = Call.objects.values_list("application_sequence", flat=True).get(pk=call.pk)
     return f"{call.application_prefix}-{number:04d}"
+
+
+class SubmissionRefused(Exception):
+    """The dossier cannot be submitted: each reason says why, with the figures."""
+
+    def __init__(self, reasons: list[str]):
+        super().__init__(" ".join(reasons))
+        self.reasons = reasons
+
+
+def application_submit(*, application: Application, actor, now: datetime | None = None) -> Snapshot:
+    """Submit ``application`` (a draft, or a dossier reopened for clarification): the
+    deadline is checked on the server's clock, the eligibility engine runs and a failing
+    blocking rule refuses the submission with its message; otherwise the whole dossier is
+    frozen as a snapshot with its sha256 and the verdicts the applicant saw, the status
+    changes through the workflow, and the acknowledgement is e-mailed once the transaction
+    is committed."""
+    from calls.eligibility import check_application, freeze
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = (
+            Application.objects.select_for_update().select_related("call").get(pk=application.pk)
+        )
+        if locked.status not in (
+            ApplicationStatus.DRAFT,
+            ApplicationStatus.CLARIFICATION_REQUESTED,
+        ):
+            raise SubmissionRefused(
+                [
+                    _("Ce dossier est à l'état « %(status)s » : il ne peut pas être déposé.")
+                    % {"status": locked.get_status_display()}
+                ]
+            )
+        call = locked.call
+        if locked.status == ApplicationStatus.DRAFT and now >= call.closes_at:
+            raise SubmissionRefused(
+                [
+                    _(
+                        "L'appel a clos le %(closes)s (heure de Paris) : le dépôt n'est plus "
+                        "possible."
+                    )
+                    % {
+                        "closes": formats.date_format(
+                            timezone.localtime(call.closes_at), "DATETIME_FORMAT"
+                        )
+                    }
+                ]
+            )
+        outcome = check_application(locked, at=now)
+        if not outcome.is_eligible:
+            raise SubmissionRefused([result.message for result in outcome.blocking_failures])
+        data = dossier_as_data(locked)
+        number = locked.snapshots.count() + 1
+        snapshot = Snapshot.objects.create(
+            application=locked,
+            number=number,
+            data=data,
+            sha256=fingerprint(data),
+            eligibility_results=freeze(outcome),
+            created_by=actor,
+            created_at=now,
+        )
+        transition(application=locked, to_status=ApplicationStatus.SUBMITTED, actor=actor, at=now)
+        transaction.on_commit(lambda: send_acknowledgement(snapshot_id=snapshot.pk))
+    application.refresh_from_db()
+    return snapshot
+
+
+def send_acknowledgement(*, snapshot_id: int) -> int:
+    """E-mail the acknowledgement of receipt of a submission to the lead organisation's
+    members (each in their language) and to every partner's contact: the reference, the
+    instant and the fingerprint. Returns the number of messages sent."""
+    snapshot = Snapshot.objects.select_related("application__call").get(pk=snapshot_id)
+    application = snapshot.application
+    recipients: dict[str, str] = {}
+    lead_members = Membership.objects.filter(
+        organisation__partnerships__application=application,
+        organisation__partnerships__role=PartnerRole.LEAD,
+        is_active=True,
+        user__is_active=True,
+    ).select_related("user")
+    for membership in lead_members:
+        recipients[membership.user.email.lower()] = membership.user.preferred_language
+    for email in application.partners.exclude(contact_email="").values_list(
+        "contact_email", flat=True
+    ):
+        recipients.setdefault(email.lower(), settings.LANGUAGE_CODE)
+    sent = 0
+    for email, language in sorted(recipients.items()):
+        with translation.override(language):
+            context = {
+                "application": application,
+                "call": application.call,
+                "snapshot": snapshot,
+                "submitted_at": formats.date_format(
+                    timezone.localtime(snapshot.created_at), "DATETIME_FORMAT"
+                ),
+            }
+            subject = _("Accusé de réception de votre dossier %(reference)s") % {
+                "reference": application.reference
+            }
+            body = render_to_string("applications/email/acknowledgement.txt", context)
+        sent += send_mail(subject, body, None, [email])
+    return sent
