@@ -14,12 +14,12 @@ from django.utils.translation import gettext as _
 
 from calls.models import Call
 from partners.choices import PartnerRole
-from partners.models import Membership
+from partners.models import Membership, Partner
 
 from .choices import ApplicationStatus
 from .models import Application, Snapshot
 from .snapshot import dossier_as_data, fingerprint
-from .workflow import transition
+from .workflow import TransitionError, transition
 
 
 def application_next_reference(*, call: Call) -> str:
@@ -135,3 +135,73 @@ def send_acknowledgement(*, snapshot_id: int) -> int:
             body = render_to_string("applications/email/acknowledgement.txt", context)
         sent += send_mail(subject, body, None, [email])
     return sent
+
+
+class ServiceRefused(Exception):
+    """A write the actor may not make, or not now: the message says why."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _say_instant(instant: datetime) -> str:
+    return formats.date_format(timezone.localtime(instant), "DATETIME_FORMAT")
+
+
+def application_create(
+    *, call: Call, organisation, actor, now: datetime | None = None, **fields
+) -> Application:
+    """A new draft on ``call`` for ``organisation`` as lead partner, created by one of its
+    members. A call that is not open refuses, with its dates."""
+    now = now or timezone.now()
+    if not Membership.objects.filter(
+        user=actor, organisation=organisation, is_active=True
+    ).exists():
+        raise ServiceRefused(
+            _("Seuls les membres de %(organisation)s peuvent déposer un dossier en son nom.")
+            % {"organisation": organisation}
+        )
+    if not call.is_published or now < call.opens_at:
+        raise ServiceRefused(
+            _(
+                "L'appel %(reference)s ouvre le %(opens)s : un dossier ne peut pas encore y "
+                "être créé."
+            )
+            % {"reference": call.reference, "opens": _say_instant(call.opens_at)}
+        )
+    if now >= call.closes_at:
+        raise ServiceRefused(
+            _("L'appel %(reference)s a clos le %(closes)s : un dossier ne peut plus y être créé.")
+            % {"reference": call.reference, "closes": _say_instant(call.closes_at)}
+        )
+    with transaction.atomic():
+        application = Application.objects.create(
+            call=call,
+            reference=application_next_reference(call=call),
+            created_by=actor,
+            title=fields.pop("title", "") or _("Nouveau dossier"),
+            **fields,
+        )
+        Partner.objects.create(
+            application=application,
+            organisation=organisation,
+            role=PartnerRole.LEAD,
+            number=1,
+            contact_name=actor.get_full_name(),
+            contact_email=actor.email,
+        )
+    return application
+
+
+def application_withdraw(*, application: Application, actor, reason: str = "") -> None:
+    """The lead withdraws its dossier, at any time until a decision is taken."""
+    try:
+        transition(
+            application=application,
+            to_status=ApplicationStatus.WITHDRAWN,
+            actor=actor,
+            comment=reason,
+        )
+    except TransitionError as error:
+        raise ServiceRefused(error.message) from None

@@ -18,13 +18,16 @@ from django.utils.translation import gettext_lazy as _
 from .choices import ApplicationStatus as S
 from .models import Application, StatusChange
 
+# A dossier may be withdrawn by its lead at any time until a decision is taken.
 TRANSITIONS: dict[str, frozenset[str]] = {
     S.DRAFT: frozenset({S.SUBMITTED, S.WITHDRAWN}),
     S.SUBMITTED: frozenset({S.ELIGIBILITY_REVIEW, S.CLARIFICATION_REQUESTED, S.WITHDRAWN}),
-    S.CLARIFICATION_REQUESTED: frozenset({S.SUBMITTED}),
-    S.ELIGIBILITY_REVIEW: frozenset({S.ADMISSIBLE, S.INELIGIBLE, S.CLARIFICATION_REQUESTED}),
-    S.ADMISSIBLE: frozenset({S.UNDER_ASSESSMENT}),
-    S.UNDER_ASSESSMENT: frozenset({S.SELECTED, S.RESERVE, S.REJECTED}),
+    S.CLARIFICATION_REQUESTED: frozenset({S.SUBMITTED, S.WITHDRAWN}),
+    S.ELIGIBILITY_REVIEW: frozenset(
+        {S.ADMISSIBLE, S.INELIGIBLE, S.CLARIFICATION_REQUESTED, S.WITHDRAWN}
+    ),
+    S.ADMISSIBLE: frozenset({S.UNDER_ASSESSMENT, S.WITHDRAWN}),
+    S.UNDER_ASSESSMENT: frozenset({S.SELECTED, S.RESERVE, S.REJECTED, S.WITHDRAWN}),
     S.RESERVE: frozenset({S.SELECTED, S.REJECTED}),
     S.SELECTED: frozenset({S.CONTRACTED}),
     S.CONTRACTED: frozenset({S.IN_PROGRESS}),
