@@ -115,6 +115,7 @@ LOGOUT_REDIRECT_URL = "home"
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("Français")), ("nl", _("Nederlands")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["portal.formats"]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True

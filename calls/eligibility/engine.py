@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from django.db import models
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
 
 from applications.models import Application
@@ -131,7 +131,7 @@ def _misconfigured_message(problems) -> str:
     return _(
         "Cette règle de l'appel est mal paramétrée (%(problems)s) : le service instructeur "
         "la vérifiera."
-    ) % {"problems": " ; ".join(problems)}
+    ) % {"problems": pgettext("list of groups", " ; ").join(problems)}
 
 
 def check_facts(facts: DossierFacts, *, at: dt.datetime | None = None) -> Outcome:

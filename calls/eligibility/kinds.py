@@ -13,13 +13,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from partners.choices import COUNTRY_CHOICES, LegalType
 from partners.validators import compact, validate_nuts
@@ -89,7 +89,17 @@ def _legal_type(code: str) -> str:
 
 
 def _join(items: Iterable[str]) -> str:
-    return ", ".join(items)
+    return pgettext("list of items", ", ").join(items)
+
+
+def _series(items: Iterable[str]) -> str:
+    """Items that are themselves lists, separated more strongly than by commas."""
+    return pgettext("list of groups", " ; ").join(items)
+
+
+def _two_clauses(first: str, second: str) -> str:
+    """A requirement and the dossier's figure in one sentence."""
+    return _("%(requirement)s ; %(figure)s.") % {"requirement": first, "figure": second}
 
 
 def _countries(codes: Iterable[str]) -> str:
@@ -102,11 +112,14 @@ def _legal_types(codes: Iterable[str]) -> str:
 
 def _named(entries: Iterable[dict], detail) -> str:
     """``[{"name": "ASBL X", ...}]`` said as ``ASBL X (detail)``, separated by semicolons."""
-    return " ; ".join(f"{entry['name']} ({detail(entry)})" for entry in entries)
+    return _series(f"{entry['name']} ({detail(entry)})" for entry in entries)
 
 
-def _rate(part: Decimal, whole: Decimal) -> Decimal:
-    return (part * 100 / whole).quantize(CENT, rounding=ROUND_HALF_UP)
+def _rate(part: Decimal, whole: Decimal, rounding=ROUND_HALF_UP) -> Decimal:
+    """``part`` as a percentage of ``whole``, to the hundredth. Rules compare exactly
+    (``part * 100`` against ``bound * whole``) and round what they show away from the bound,
+    so that a rate over a cap by a fraction of a hundredth never reads as the cap."""
+    return (part * 100 / whole).quantize(CENT, rounding=rounding)
 
 
 # --- Parameters ---------------------------------------------------------------------------
@@ -130,7 +143,11 @@ class Parameters(forms.Form):
         cleaned = super().clean()
         if self.unknown:
             raise ValidationError(
-                _("Paramètre inconnu pour cette règle : %(names)s (paramètres admis : %(known)s).")
+                ngettext(
+                    "Paramètre inconnu pour cette règle : %(names)s (paramètres admis : %(known)s).",
+                    "Paramètres inconnus pour cette règle : %(names)s (paramètres admis : %(known)s).",
+                    len(self.unknown),
+                )
                 % {"names": ", ".join(self.unknown), "known": ", ".join(self.fields) or "—"}
             )
         return cleaned
@@ -258,9 +275,9 @@ class PartnerLegalTypes(Kind):
             ) % {"count": figures["count"]}
         refused = figures["refused"]
         return ngettext(
-            "%(count)d organisation n'a pas un statut admis : %(list)s ; statuts admis : "
+            "%(count)d organisation n'a pas de statut admis : %(list)s ; statuts admis : "
             "%(allowed)s.",
-            "%(count)d organisations n'ont pas un statut admis : %(list)s ; statuts admis : "
+            "%(count)d organisations n'ont pas de statut admis : %(list)s ; statuts admis : "
             "%(allowed)s.",
             len(refused),
         ) % {
@@ -285,9 +302,6 @@ class _IdentifierParameters(Parameters):
         label=gettext_lazy("qui"),
     )
 
-    def clean_scope(self):
-        return self.cleaned_data["scope"] or "lead"
-
 
 @register
 class ValidIdentifier(Kind):
@@ -296,7 +310,7 @@ class ValidIdentifier(Kind):
     parameters = _IdentifierParameters
 
     def evaluate(self, params, facts, at):
-        scope = params["scope"]
+        scope = params["scope"] or "lead"
         checked = facts.partners if scope == "all" else [p for p in facts.partners if p.is_lead]
         if not checked:
             return Verdict(FAIL, {"scope": scope, "count": 0, "missing": [], "identified": []})
@@ -316,7 +330,9 @@ class ValidIdentifier(Kind):
         if status == PASS:
             if figures["scope"] == "lead":
                 entry = figures["identified"][0]
-                return _("Le chef de file %(name)s est identifié par son %(identifier)s.") % entry
+                return (
+                    _("Le chef de file %(name)s a un identifiant valide : %(identifier)s.") % entry
+                )
             return ngettext(
                 "L'organisation est identifiée par un identifiant valide de son pays.",
                 "Les %(count)d organisations sont identifiées par un identifiant valide de leur "
@@ -376,7 +392,7 @@ class MinPartners(Kind):
             )
             % figures
         )
-        return f"{required} ; {counted}."
+        return _two_clauses(required, counted)
 
     def describe(self, params):
         return (
@@ -425,7 +441,7 @@ class MinCountries(Kind):
             len(figures["countries"]),
         ) % {"count": len(figures["countries"])}
         listed = f" ({_countries(figures['countries'])})" if figures["countries"] else ""
-        return f"{required} ; {organisations} {countries}{listed}."
+        return _two_clauses(required, f"{organisations} {countries}{listed}")
 
     def describe(self, params):
         return (
@@ -467,7 +483,7 @@ class RequiredCountries(Kind):
         return (
             _(
                 "Il faut au moins une organisation de chacun de ces pays : %(required)s ; "
-                "il en manque de : %(missing)s."
+                "aucune ne vient de : %(missing)s."
             )
             % values
         )
@@ -510,9 +526,11 @@ class AllowedCountries(Kind):
                 )
                 % figures
             )
-        return _("Établies hors des pays admis : %(list)s.") % {
-            "list": _named(figures["outside"], lambda e: _country(e["country"]))
-        }
+        return ngettext(
+            "Établie hors des pays admis : %(list)s.",
+            "Établies hors des pays admis : %(list)s.",
+            len(figures["outside"]),
+        ) % {"list": _named(figures["outside"], lambda e: _country(e["country"]))}
 
     def describe(self, params):
         return _("Chaque organisation est établie dans l'un de ces pays : %(countries)s.") % {
@@ -636,12 +654,19 @@ class _BoundsParameters(Parameters):
         return cleaned
 
 
+def _months(count: int) -> str:
+    return ngettext("%(count)d mois", "%(count)d mois", count) % {"count": count}
+
+
 def _bounds_text(low: int | None, high: int | None) -> str:
     if low is not None and high is not None:
-        return _("de %(min)d à %(max)d mois") % {"min": low, "max": high}
+        return ngettext("de %(min)d à %(max)d mois", "de %(min)d à %(max)d mois", high) % {
+            "min": low,
+            "max": high,
+        }
     if low is not None:
-        return _("au moins %(min)d mois") % {"min": low}
-    return _("au plus %(max)d mois") % {"max": high}
+        return _("au moins %(months)s") % {"months": _months(low)}
+    return _("au plus %(months)s") % {"months": _months(high)}
 
 
 @register
@@ -666,10 +691,10 @@ class DurationMonths(Kind):
             return _(
                 "Les dates de début et de fin ne sont pas saisies (durée admise : %(bounds)s)."
             ) % {"bounds": bounds}
-        values = {"duration": figures["duration"], "bounds": bounds}
+        values = {"duration": _months(figures["duration"]), "bounds": bounds}
         if status == PASS:
-            return _("Le projet dure %(duration)d mois (durée admise : %(bounds)s).") % values
-        return _("Le projet dure %(duration)d mois, hors de la durée admise (%(bounds)s).") % values
+            return _("Le projet dure %(duration)s (durée admise : %(bounds)s).") % values
+        return _("Le projet dure %(duration)s, hors de la durée admise (%(bounds)s).") % values
 
     def describe(self, params):
         return _("Durée du projet : %(bounds)s.") % {
@@ -876,9 +901,9 @@ class MaxCofinancingRate(Kind):
         figures = {"maximum": str(maximum), "total": str(total), "eu": str(eu), "rate": None}
         if not total:
             return Verdict(FAIL, figures)
-        rate = _rate(eu, total)
-        figures["rate"] = str(rate)
-        return Verdict(PASS if rate <= maximum else FAIL, figures)
+        within = eu * 100 <= maximum * total
+        figures["rate"] = str(_rate(eu, total, ROUND_FLOOR if within else ROUND_CEILING))
+        return Verdict(PASS if within else FAIL, figures)
 
     def message(self, status, figures):
         if figures["maximum"] is None:
@@ -929,6 +954,8 @@ class MinOwnContribution(Kind):
     parameters = _OwnContributionParameters
 
     def evaluate(self, params, facts, at):
+        if facts.call.cost_model == CostModel.LUMP_SUM:
+            return Verdict(NOT_APPLICABLE, {"minimum": None})
         total, own = facts.total_cost, facts.own_funds_total
         figures = {
             "minimum": str(params["rate"]),
@@ -938,11 +965,13 @@ class MinOwnContribution(Kind):
         }
         if not total:
             return Verdict(FAIL, figures)
-        rate = _rate(own, total)
-        figures["rate"] = str(rate)
-        return Verdict(PASS if rate >= params["rate"] else FAIL, figures)
+        enough = own * 100 >= params["rate"] * total
+        figures["rate"] = str(_rate(own, total, ROUND_CEILING if enough else ROUND_FLOOR))
+        return Verdict(PASS if enough else FAIL, figures)
 
     def message(self, status, figures):
+        if figures["minimum"] is None:
+            return _("Un appel à montants forfaitaires ne demande pas d'autofinancement.")
         values = {
             "minimum": _percent(figures["minimum"]),
             "rate": _percent(figures["rate"]),
@@ -1003,7 +1032,7 @@ class MinPriorities(Kind):
         chosen = (
             ngettext("%(count)d est choisie", "%(count)d sont choisies", figures["count"]) % figures
         )
-        return f"{required} ; {chosen}."
+        return _two_clauses(required, chosen)
 
     def describe(self, params):
         return (
@@ -1039,7 +1068,7 @@ class MinTargetGroups(Kind):
         chosen = (
             ngettext("%(count)d est choisi", "%(count)d sont choisis", figures["count"]) % figures
         )
-        return f"{required} ; {chosen}."
+        return _two_clauses(required, chosen)
 
     def describe(self, params):
         return (
@@ -1120,13 +1149,20 @@ class RequiredAttachments(Kind):
         ]
         return ngettext(
             "Pièce manquante : %(list)s.", "Pièces manquantes : %(list)s.", len(parts)
-        ) % {"list": " ; ".join(parts)}
+        ) % {"list": _series(parts)}
 
     def describe(self, params):
         if not params["document_types"]:
             return _("Les pièces demandées par l'appel sont jointes.")
-        return _("Ces pièces sont jointes : %(codes)s.") % {
-            "codes": _join(params["document_types"])
+        from ..models import DocumentType
+
+        names = dict(
+            DocumentType.objects.filter(code__in=params["document_types"]).values_list(
+                "code", "name"
+            )
+        )
+        return _("Ces pièces sont jointes : %(names)s.") % {
+            "names": _join(names.get(code, code) for code in params["document_types"])
         }
 
 
@@ -1198,7 +1234,7 @@ class SubmissionWindow(Kind):
                 _("L'appel est ouvert : dépôt possible jusqu'au %(closes)s (heure de Paris).")
                 % values
             )
-        if figures["at"] < figures["opens"]:
+        if dt.datetime.fromisoformat(figures["at"]) < dt.datetime.fromisoformat(figures["opens"]):
             return (
                 _(
                     "L'appel ouvre le %(opens)s (heure de Paris) : le dépôt n'est pas encore possible."
@@ -1208,7 +1244,7 @@ class SubmissionWindow(Kind):
         if figures["submitted"]:
             return _("Déposé le %(at)s, après la clôture du %(closes)s.") % values
         return (
-            _("L'appel a clos le %(closes)s (heure de Paris) : le dépôt n'est plus possible.")
+            _("L'appel a été clos le %(closes)s (heure de Paris) : le dépôt n'est plus possible.")
             % values
         )
 
@@ -1244,7 +1280,10 @@ def parse_parameters(kind: str, raw) -> dict:
                     messages.append(str(error))
                 else:
                     label = form.fields[name].label or name
-                    messages.append(f"{name} ({label}) : {error}")
+                    messages.append(
+                        _("%(name)s (%(label)s) : %(error)s")
+                        % {"name": name, "label": label, "error": error}
+                    )
         raise ValidationError(messages)
     return form.cleaned_data
 

@@ -57,7 +57,10 @@ class Command(BaseCommand):
             write("")
             write(
                 f"{outcome.reference}  {lead}  {str(label).upper()}  "
-                + _("(%(blocking)d bloquante(s), %(warnings)d avertissement(s))")
+                + _(
+                    "(règles bloquantes non respectées : %(blocking)d, "
+                    "avertissements : %(warnings)d)"
+                )
                 % {"blocking": len(outcome.blocking_failures), "warnings": len(outcome.warnings)}
             )
             for result in outcome.results:
@@ -65,7 +68,7 @@ class Command(BaseCommand):
         eligible = sum(1 for outcome, _lead in rows if outcome.is_eligible)
         write("")
         write(
-            _("%(count)d dossier(s) : %(eligible)d conforme(s), %(ineligible)d non conforme(s).")
+            _("Dossiers : %(count)d ; conformes : %(eligible)d ; non conformes : %(ineligible)d.")
             % {"count": len(rows), "eligible": eligible, "ineligible": len(rows) - eligible}
         )
 
