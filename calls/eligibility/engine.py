@@ -90,7 +90,7 @@ def _parse_rule(kind: str, raw) -> dict:
     """A rule's parameters for the batch; a rule saved wrongly (outside the admin's checks)
     is reported on every dossier instead of breaking the checklist."""
     try:
-        return parse_parameters(kind, raw)
+        return parse_parameters(kind, raw, check_references=False)
     except Exception as error:
         messages = getattr(error, "messages", [str(error)])
         return {_MISCONFIGURED: [str(message) for message in messages]}

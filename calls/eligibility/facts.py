@@ -244,7 +244,12 @@ def _call_facts(call_ids, rule_parser) -> dict[int, CallFacts]:
 def load_facts(applications: QuerySet[Application], *, rule_parser) -> list[DossierFacts]:
     """The facts of every application of the queryset, in its order. Fourteen queries
     whatever the number of applications (and of calls among them)."""
-    selection = applications.order_by().values("pk")
+    # The batch narrows every query as a subquery; a page sliced from a list keeps its order.
+    selection = (
+        applications.values("pk")
+        if applications.query.is_sliced
+        else applications.order_by().values("pk")
+    )
     rows = list(
         applications.values_list(
             "id",

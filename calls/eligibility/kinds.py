@@ -135,9 +135,12 @@ class _CodesField(forms.MultipleChoiceField):
 class Parameters(forms.Form):
     """The parameters of a kind; subclasses declare fields. Unknown keys are refused."""
 
-    def __init__(self, data: dict):
+    def __init__(self, data: dict, *, check_references: bool = True):
         super().__init__(data=data)
         self.unknown = sorted(set(data) - set(self.fields))
+        # Codes that name other rows (document types) are checked against the database
+        # when an officer saves the rule, not each time dossiers are checked.
+        self.check_references = check_references
 
     def clean(self):
         cleaned = super().clean()
@@ -299,6 +302,7 @@ class _IdentifierParameters(Parameters):
             ("all", gettext_lazy("chaque organisation")),
         ],
         required=False,
+        initial="lead",
         label=gettext_lazy("qui"),
     )
 
@@ -1094,6 +1098,8 @@ class _AttachmentsParameters(Parameters):
             raise ValidationError(
                 _('Donnez une liste de codes de types de pièces, par exemple ["statuts"].')
             )
+        if not self.check_references:
+            return codes
         known = set(DocumentType.objects.filter(code__in=codes).values_list("code", flat=True))
         unknown = [code for code in codes if code not in known]
         if unknown:
@@ -1255,12 +1261,18 @@ class SubmissionWindow(Kind):
 
 
 def validate_parameters(kind: str, raw) -> dict:
-    """The rule's parameters checked and normalised for storage (JSON), or a
-    ``ValidationError`` whose messages name the parameter and what is wrong."""
-    return _to_json(parse_parameters(kind, raw))
+    """The rule's parameters checked and normalised for storage (JSON), without those that
+    equal their default, or a ``ValidationError`` whose messages name the parameter and
+    what is wrong."""
+    fields = REGISTRY[kind].parameters.base_fields if kind in REGISTRY else {}
+    return {
+        name: value
+        for name, value in _to_json(parse_parameters(kind, raw)).items()
+        if name not in fields or fields[name].initial is None or value != fields[name].initial
+    }
 
 
-def parse_parameters(kind: str, raw) -> dict:
+def parse_parameters(kind: str, raw, *, check_references: bool = True) -> dict:
     """The rule's parameters as the kind's function reads them (dates, decimals)."""
     spec = REGISTRY.get(kind)
     if spec is None:
@@ -1271,7 +1283,7 @@ def parse_parameters(kind: str, raw) -> dict:
         raise ValidationError(
             _('Les paramètres s\'écrivent comme un objet JSON, par exemple {"minimum": 3}.')
         )
-    form = spec.parameters(raw)
+    form = spec.parameters(raw, check_references=check_references)
     if not form.is_valid():
         messages = []
         for name, errors in form.errors.items():
