@@ -12,5 +12,6 @@ urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("", include("portal.site_urls")),
     path("", include("calls.urls")),
+    path("", include("partners.urls")),
     prefix_default_language=False,
 )
