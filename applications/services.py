@@ -69,7 +69,7 @@ def application_submit(*, application: Application, actor, now: datetime | None 
             raise SubmissionRefused(
                 [
                     _(
-                        "L'appel a clos le %(closes)s (heure de Paris) : le dépôt n'est plus "
+                        "L'appel a été clos le %(closes)s (heure de Paris) : le dépôt n'est plus "
                         "possible."
                     )
                     % {
@@ -159,20 +159,23 @@ def application_create(
         user=actor, organisation=organisation, is_active=True
     ).exists():
         raise ServiceRefused(
-            _("Seuls les membres de %(organisation)s peuvent déposer un dossier en son nom.")
+            _("Seuls les membres de %(organisation)s peuvent créer un dossier en son nom.")
             % {"organisation": organisation}
         )
     if not call.is_published or now < call.opens_at:
         raise ServiceRefused(
             _(
-                "L'appel %(reference)s ouvre le %(opens)s : un dossier ne peut pas encore y "
-                "être créé."
+                "L'appel %(reference)s ouvre le %(opens)s (heure de Paris) : un dossier ne "
+                "peut pas encore y être créé."
             )
             % {"reference": call.reference, "opens": _say_instant(call.opens_at)}
         )
     if now >= call.closes_at:
         raise ServiceRefused(
-            _("L'appel %(reference)s a clos le %(closes)s : un dossier ne peut plus y être créé.")
+            _(
+                "L'appel %(reference)s a été clos le %(closes)s (heure de Paris) : un dossier "
+                "ne peut plus y être créé."
+            )
             % {"reference": call.reference, "closes": _say_instant(call.closes_at)}
         )
     with transaction.atomic():

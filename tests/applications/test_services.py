@@ -48,7 +48,7 @@ def test_a_closed_call_refuses_a_dossier_and_says_when_it_closed(call, org_a, al
         application_create(
             call=call, organisation=org_a, actor=alice, now=call.closes_at + dt.timedelta(seconds=1)
         )
-    assert "a clos le" in refused.value.message
+    assert "a été clos le" in refused.value.message
 
 
 def test_a_dossier_is_withdrawn_until_a_decision_but_not_after(dossier, alice, olivia):

@@ -107,7 +107,7 @@ def test_a_submission_one_second_after_the_closing_is_refused(ready, alice):
     one_second_late = ready.call.closes_at + dt.timedelta(seconds=1)
     with pytest.raises(SubmissionRefused) as refused:
         application_submit(application=ready, actor=alice, now=one_second_late)
-    assert "L'appel a clos le" in refused.value.reasons[0]
+    assert "L'appel a été clos le" in refused.value.reasons[0]
     ready.refresh_from_db()
     assert ready.status == ApplicationStatus.DRAFT
 

@@ -546,14 +546,6 @@ def test_frozen_results_are_said_again_in_the_readers_language(dossiers, languag
         assert result.message != item["message"], result.kind
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason=(
-        "translations of the engine's messages pending: the two halves of MinPartners, "
-        "MinCountries, MinPriorities and MinTargetGroups are joined by a French ' ; ' until "
-        "'%(requirement)s ; %(figure)s.' is translated"
-    ),
-)
 def test_an_english_reader_sees_no_french_space_before_a_semicolon(dossiers):
     outcome = check_application(Application.objects.get(reference="ENG-0000"), at=AT)
 
