@@ -282,6 +282,7 @@ def load_facts(applications: QuerySet[Application], *, rule_parser) -> list[Doss
         resources[partner_id][source] = total
 
     partners: dict[int, list[PartnerFacts]] = defaultdict(list)
+    identified: dict[int, str] = {}  # check digits checked once per organisation
     for (
         partner_id,
         application_id,
@@ -321,14 +322,18 @@ def load_facts(applications: QuerySet[Application], *, rule_parser) -> list[Doss
             "organisation__oid",
         )
     ):
-        identifiers = {
-            "siret": siret,
-            "siren": siren,
-            "enterprise_number": enterprise_number,
-            "vat_number": vat_number,
-            "pic": pic,
-            "oid": oid,
-        }
+        if organisation_id not in identified:
+            identified[organisation_id] = valid_identifier(
+                country,
+                {
+                    "siret": siret,
+                    "siren": siren,
+                    "enterprise_number": enterprise_number,
+                    "vat_number": vat_number,
+                    "pic": pic,
+                    "oid": oid,
+                },
+            )
         partners[application_id].append(
             PartnerFacts(
                 id=partner_id,
@@ -339,7 +344,7 @@ def load_facts(applications: QuerySet[Application], *, rule_parser) -> list[Doss
                 legal_type=legal_type,
                 country=country,
                 nuts_code=nuts_code,
-                identifier=valid_identifier(country, identifiers),
+                identifier=identified[organisation_id],
                 commitment_signed=signed_at is not None,
                 budget=budgets.get(partner_id, ZERO),
                 resources=resources.get(partner_id, {}),

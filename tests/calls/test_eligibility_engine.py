@@ -461,7 +461,7 @@ def test_each_result_is_plain_data_with_json_figures_and_amounts_as_strings(doss
     for outcome in outcomes:
         for result in outcome.results:
             assert isinstance(result, RuleResult)
-            assert [field.name for field in dataclasses.fields(result)] == RESULT_FIELDS
+            assert list(result.as_data()) == RESULT_FIELDS
             assert isinstance(result.rule_id, int)
             assert result.status in Status.values
             assert isinstance(result.blocking, bool)
@@ -539,21 +539,22 @@ def test_frozen_results_are_said_again_in_the_readers_language(dossiers, languag
     outcome = check_application(Application.objects.get(reference="ENG-0000"), at=AT)
     frozen = freeze(outcome)
 
+    # Sentences are written when read: in the reader's language.
     with translation.override(language):
-        thawed = thaw(frozen)
-
-    for item, result in zip(frozen, thawed, strict=True):
-        assert result.message != item["message"], result.kind
+        for item, result in zip(frozen, thaw(frozen), strict=True):
+            assert result.message != item["message"], result.kind
 
 
 def test_an_english_reader_sees_no_french_space_before_a_semicolon(dossiers):
     outcome = check_application(Application.objects.get(reference="ENG-0000"), at=AT)
 
+    french = outcome.results[1].message
     with translation.override("en"):
         (minimum,) = [r for r in thaw(freeze(outcome)) if r.kind == RuleKind.MIN_PARTNERS]
+        english = minimum.message
 
-    assert minimum.message != outcome.results[1].message  # said in English
-    assert " ;" not in minimum.message
+    assert english != french
+    assert " ;" not in english
 
 
 # --- Rules as the officers saved them -------------------------------------------------------
