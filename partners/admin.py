@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from applications.models import BudgetLine, Cofinancing, WorkPackage
 from portal.admin import HttpsUrlsMixin
 
-from .models import Invitation, Membership, Organisation, Partner
+from .models import ColleagueInvitation, Invitation, Membership, Organisation, Partner
 
 
 class MembershipInline(admin.TabularInline):
@@ -183,4 +183,47 @@ class InvitationAdmin(admin.ModelAdmin):
             super()
             .get_queryset(request)
             .select_related("application", "invited_by", "accepted_by", "partner__organisation")
+        )
+
+
+@admin.register(ColleagueInvitation)
+class ColleagueInvitationAdmin(admin.ModelAdmin):
+    """Colleagues are invited by members from the portal, which alone knows the token; an
+    officer may only shorten or extend an invitation's validity. The token's hash is never
+    editable."""
+
+    list_display = ("email", "organisation", "role", "invited_by", "expires_at", "accepted_at")
+    list_filter = ("role",)
+    list_select_related = ("organisation", "invited_by")
+    search_fields = ("email", "organisation__legal_name", "organisation__acronym")
+    fields = (
+        "organisation",
+        "email",
+        "role",
+        "invited_by",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+        "accepted_by",
+        "token_hash",
+    )
+    readonly_fields = (
+        "organisation",
+        "email",
+        "role",
+        "invited_by",
+        "created_at",
+        "accepted_at",
+        "accepted_by",
+        "token_hash",
+    )
+
+    def has_add_permission(self, request):
+        return False
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("organisation", "invited_by", "accepted_by")
         )

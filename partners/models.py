@@ -4,6 +4,7 @@ consortium, and the invitations that bring partners in."""
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -331,3 +332,71 @@ class Invitation(models.Model):
     @property
     def is_expired(self) -> bool:
         return timezone.now() >= self.expires_at
+
+
+COLLEAGUE_INVITATION_VALIDITY = timedelta(days=14)
+
+
+class ColleagueInvitation(models.Model):
+    """An invitation sent by a member of an organisation to a colleague, by e-mail, to
+    become a member with a role. Any active member may invite an editor or a contact; only a
+    legal representative may invite another legal representative. Only the token's sha256
+    is stored: the link in the e-mail is the only copy of the token. Accepted once, by the
+    account whose e-mail address is the invited one, within 14 days.
+
+    Not to be confused with ``Invitation``, which brings a partner organisation into an
+    application's consortium."""
+
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="colleague_invitations",
+        verbose_name=_("organisation"),
+    )
+    email = models.EmailField(_("e-mail invité"))
+    role = models.CharField(
+        _("rôle proposé"),
+        max_length=30,
+        choices=MembershipRole.choices,
+        default=MembershipRole.EDITOR,
+    )
+    token_hash = models.CharField(_("empreinte du jeton"), max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="colleague_invitations_sent",
+        verbose_name=_("invité par"),
+    )
+    created_at = models.DateTimeField(_("envoyée le"), default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(_("expire le"))
+    accepted_at = models.DateTimeField(_("acceptée le"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="colleague_invitations_accepted",
+        verbose_name=_("acceptée par"),
+    )
+
+    class Meta:
+        verbose_name = _("invitation d'un collègue")
+        verbose_name_plural = _("invitations de collègues")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("created_at")),
+                name="partners_colleagueinvitation_expires_after_creation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.organisation} ({self.get_role_display()})"
+
+    @property
+    def is_expired(self) -> bool:
+        return timezone.now() >= self.expires_at
+
+    @property
+    def is_accepted(self) -> bool:
+        return self.accepted_at is not None

@@ -1,4 +1,5 @@
-"""The portal's pages under the language prefix: home, log in, log out."""
+"""The portal's pages under the language prefix: home; the accounts (register, confirm the
+e-mail address, log in and out, reset a forgotten password)."""
 
 from django.urls import path
 
@@ -8,4 +9,32 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("connexion/", views.LoginView.as_view(), name="login"),
     path("deconnexion/", views.LogoutView.as_view(), name="logout"),
+    path("compte/inscription/", views.RegisterView.as_view(), name="register"),
+    path(
+        "compte/inscription/verifiez-vos-e-mails/",
+        views.RegisterDoneView.as_view(),
+        name="register_done",
+    ),
+    path("compte/confirmer/<uidb64>/<token>/", views.confirm_email, name="confirm_email"),
+    path(
+        "compte/confirmer/nouveau-lien/",
+        views.ResendConfirmationView.as_view(),
+        name="resend_confirmation",
+    ),
+    path("compte/mot-de-passe/oubli/", views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "compte/mot-de-passe/envoye/",
+        views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "compte/mot-de-passe/nouveau/<uidb64>/<token>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "compte/mot-de-passe/change/",
+        views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
 ]

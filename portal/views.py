@@ -1,15 +1,26 @@
-"""The portal's own pages: the home page, logging in and out."""
+"""The portal's own pages: the home page; registering, confirming the e-mail address,
+logging in and out, resetting a forgotten password."""
 
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
-from django.shortcuts import render
+from django.db import IntegrityError
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
+from django.views.generic import FormView, TemplateView
 
 from calls.selectors import home_page
 
-from .forms import EmailAuthenticationForm
+from . import tokens
+from .forms import (
+    EmailAuthenticationForm,
+    PortalPasswordResetForm,
+    RegistrationForm,
+    ResendConfirmationForm,
+)
 
 
 def home(request):
@@ -36,3 +47,99 @@ class LogoutView(auth_views.LogoutView):
         response = super().post(request, *args, **kwargs)
         messages.info(request, _("Vous êtes déconnecté."))
         return response
+
+
+# --- registering and confirming the e-mail address -----------------------------------------
+
+
+class RegisterView(FormView):
+    """A new account, inactive until the link e-mailed to its address is followed."""
+
+    form_class = RegistrationForm
+    template_name = "registration/register.html"
+    success_url = reverse_lazy("register_done")
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            return redirect("home")
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            tokens.account_register(
+                email=data["email"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                password=data["password1"],
+                preferred_language=data["preferred_language"],
+                request=self.request,
+            )
+        except IntegrityError:
+            # Another request registered the address between the check and the insert.
+            form.add_error("email", form.error_messages["email_taken"])
+            return self.form_invalid(form)
+        return super().form_valid(form)
+
+
+class RegisterDoneView(TemplateView):
+    """Check your inbox: said the same after registering and after asking for a new link,
+    whether or not that address has an account."""
+
+    template_name = "registration/register_done.html"
+
+
+def confirm_email(request, uidb64: str, token: str):
+    """Following the link of the confirmation e-mail activates the account and logs the
+    person in; a wrong, expired or used link activates nothing and says so."""
+    user = tokens.email_confirmation_accept(uidb64=uidb64, token=token)
+    if user is None:
+        return render(request, "registration/confirm_email_invalid.html", status=400)
+    login(request, user)
+    messages.success(
+        request,
+        _("Votre adresse e-mail est confirmée : votre compte est actif et vous êtes connecté."),
+    )
+    return redirect("home")
+
+
+class ResendConfirmationView(FormView):
+    """A new confirmation link; the answer never tells whether the address has an account."""
+
+    form_class = ResendConfirmationForm
+    template_name = "registration/resend_confirmation.html"
+    success_url = reverse_lazy("register_done")
+
+    def form_valid(self, form):
+        tokens.email_confirmation_resend(email=form.cleaned_data["email"], request=self.request)
+        return super().form_valid(form)
+
+
+# --- a forgotten password: Django's views, the portal's templates ---------------------------
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Asks for the address; the same page follows whether or not it has an account."""
+
+    form_class = PortalPasswordResetForm
+    template_name = "registration/password_reset_form.html"
+    email_template_name = "registration/password_reset_email.txt"
+    subject_template_name = "registration/password_reset_subject.txt"
+
+    @property
+    def extra_email_context(self):
+        return {"days": tokens.link_validity_days()}
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "registration/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "registration/password_reset_confirm.html"
+    # The segment that replaces the token in the address once it is checked.
+    reset_url_token = "choisir"
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "registration/password_reset_complete.html"

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.utils import translation
 
 from calls.choices import AuthorityRole
+from calls.eligibility.facts import clear_call_cache
 from partners.choices import PartnerRole
 
 from . import factories as f
@@ -38,6 +39,14 @@ def _french_first():
     earlier test's request activated in this thread (LocaleMiddleware leaves it active)."""
     with translation.override(settings.LANGUAGE_CODE):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _no_cached_call_facts():
+    """Each test starts with the eligibility engine's cache of call facts empty."""
+    clear_call_cache()
+    yield
+    clear_call_cache()
 
 
 @pytest.fixture(autouse=True)

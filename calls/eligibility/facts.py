@@ -1,7 +1,8 @@
 """What the rules read from a dossier, loaded with a constant number of queries.
 
 :func:`load_facts` takes a queryset of applications (one dossier or ten thousand) and runs
-the same fourteen queries whatever its size: the batch is narrowed by a subquery, never by a
+the same fourteen queries whatever its size (seven when its calls' facts
+are already in the process's cache): the batch is narrowed by a subquery, never by a
 list of ids, and every read uses ``values_list`` so that no model instance is built. The
 rules then run on these frozen dataclasses in pure Python.
 """
@@ -163,6 +164,32 @@ def valid_identifier(country: str, values: dict[str, str]) -> str:
     return ""
 
 
+# Call facts per process, keyed by call id with the call's ``updated_at`` as the stamp:
+# every change to a call's rules, lump sums or lists touches the call (calls/signals.py),
+# so a stale entry is never used, in this process or another.
+_CALL_CACHE: dict[int, tuple[dt.datetime, CallFacts]] = {}
+
+
+def clear_call_cache() -> None:
+    _CALL_CACHE.clear()
+
+
+def _cached_call_facts(stamps: dict[int, dt.datetime], rule_parser) -> dict[int, CallFacts]:
+    """The facts of the calls, loaded only for those whose stamp is not cached."""
+    found = {}
+    for call_id, stamp in stamps.items():
+        entry = _CALL_CACHE.get(call_id)
+        if entry is not None and entry[0] == stamp:
+            found[call_id] = entry[1]
+    missing = set(stamps) - set(found)
+    if missing:
+        loaded = _call_facts(missing, rule_parser)
+        for call_id, facts in loaded.items():
+            _CALL_CACHE[call_id] = (stamps[call_id], facts)
+        found.update(loaded)
+    return found
+
+
 def _call_facts(call_ids, rule_parser) -> dict[int, CallFacts]:
     """Calls of the batch with their rules, lump sums, priority and target-group lists,
     required documents and the document types' names: seven queries whatever the number
@@ -260,9 +287,10 @@ def load_facts(applications: QuerySet[Application], *, rule_parser) -> list[Doss
             "end_date",
             "lump_sum",
             "submitted_at",
+            "call__updated_at",
         )
     )
-    calls = _call_facts({row[3] for row in rows}, rule_parser)
+    calls = _cached_call_facts({row[3]: row[8] for row in rows}, rule_parser)
 
     budgets = dict(
         BudgetLine.objects.filter(partner__application__in=selection)
@@ -391,5 +419,6 @@ def load_facts(applications: QuerySet[Application], *, rule_parser) -> list[Doss
             end_date,
             lump_sum,
             submitted_at,
+            _call_stamp,
         ) in rows
     ]

@@ -32,7 +32,7 @@ from applications.models import (
 )
 from calls.models import Call, Measure
 from partners.choices import LegalType, PartnerRole
-from partners.models import Invitation, Partner, hash_token
+from partners.models import ColleagueInvitation, Invitation, Partner, hash_token
 from portal.models import User
 from reporting.choices import DocumentKind, ReportStatus
 from reporting.models import GeneratedDocument, ReportStatusChange
@@ -71,6 +71,16 @@ def _invitation() -> Invitation:
     return Invitation.objects.create(
         application=f.lead_application(),
         email=f"invitee-{uuid.uuid4().hex[:8]}@example.org",
+        token_hash=hash_token(uuid.uuid4().hex),
+        invited_by=_user(),
+        expires_at=timezone.now() + dt.timedelta(days=14),
+    )
+
+
+def _colleague_invitation() -> ColleagueInvitation:
+    return ColleagueInvitation.objects.create(
+        organisation=f.OrganisationFactory(),
+        email=f"colleague-{uuid.uuid4().hex[:8]}@example.org",
         token_hash=hash_token(uuid.uuid4().hex),
         invited_by=_user(),
         expires_at=timezone.now() + dt.timedelta(days=14),
@@ -177,6 +187,7 @@ BUILDERS = {
     "partners.Membership": f.MembershipFactory,
     "partners.Partner": lambda: f.PartnerFactory(application=f.lead_application()),
     "partners.Invitation": _invitation,
+    "partners.ColleagueInvitation": _colleague_invitation,
     "applications.Application": f.lead_application,
     "applications.WorkPackage": f.WorkPackageFactory,
     "applications.BudgetLine": f.BudgetLineFactory,
