@@ -34,6 +34,7 @@ from partners.validators import (
 from ..models import Call, CallLumpSum, DocumentType, EligibilityRule
 
 ZERO = Decimal("0.00")
+LITERAL_IDS_UP_TO = 500
 
 
 @dataclass(frozen=True)
@@ -273,11 +274,6 @@ def load_facts(applications: QuerySet[Application], *, rule_parser) -> list[Doss
     """The facts of every application of the queryset, in its order. Twelve queries
     whatever the number of applications (and of calls among them)."""
     # The batch narrows every query as a subquery; a page sliced from a list keeps its order.
-    selection = (
-        applications.values("pk")
-        if applications.query.is_sliced
-        else applications.order_by().values("pk")
-    )
     rows = list(
         applications.values_list(
             "id",
@@ -291,6 +287,15 @@ def load_facts(applications: QuerySet[Application], *, rule_parser) -> list[Doss
             "call__updated_at",
         )
     )
+    # The next reads are narrowed by the dossiers' ids when there are few (index lookups, the
+    # checklist of one dossier), by the queryset as a subquery when there are many (no
+    # thousands of parameters). A page sliced from a list keeps its order either way.
+    if len(rows) <= LITERAL_IDS_UP_TO:
+        selection = [row[0] for row in rows]
+    elif applications.query.is_sliced:
+        selection = applications.values("pk")
+    else:
+        selection = applications.order_by().values("pk")
     calls = _cached_call_facts({row[3]: row[8] for row in rows}, rule_parser)
 
     budgets = dict(
