@@ -598,3 +598,16 @@ def test_the_layout_loads_the_stylesheet_and_htmx_without_inline_scripts(client)
     assert '<script src="/static/vendor/htmx/htmx.min.js" defer></script>' in page
     assert "<script>" not in page
     assert "style=" not in page
+
+
+def test_an_anonymous_visitor_is_offered_to_create_an_account(client, db):
+    html = client.get("/").content.decode()
+    assert 'href="/compte/inscription/"' in html
+    assert "Mes organisations" not in html
+
+
+def test_a_logged_in_person_reaches_their_organisations_from_the_menu(client, alice):
+    client.force_login(alice)
+    html = client.get("/organisations/").content.decode()
+    assert '<a href="/organisations/" aria-current="page">Mes organisations</a>' in html
+    assert 'href="/compte/inscription/"' not in html
