@@ -1009,20 +1009,26 @@ class MinOwnContribution(Kind):
         }
 
 
-def _chosen_among(chosen: frozenset[int], offered: frozenset[int]) -> int:
-    return len(chosen & offered) if offered else len(chosen)
+class _MinChosen(Kind):
+    """At least N items chosen by the dossier among those its call offers (all the
+    dossier's choices count when the call offers no list)."""
+
+    section = Section.PRIORITIES
+    parameters = _MinimumParameters
+    chosen_attribute: str  # the set of ids on the dossier's facts and on the call's
+
+    def evaluate(self, params, facts, at):
+        chosen = getattr(facts, self.chosen_attribute)
+        offered = getattr(facts.call, self.chosen_attribute)
+        count = len(chosen & offered) if offered else len(chosen)
+        figures = {"minimum": params["minimum"], "count": count}
+        return Verdict(PASS if count >= params["minimum"] else FAIL, figures)
 
 
 @register
-class MinPriorities(Kind):
+class MinPriorities(_MinChosen):
     kind = RuleKind.MIN_PRIORITIES
-    section = Section.PRIORITIES
-    parameters = _MinimumParameters
-
-    def evaluate(self, params, facts, at):
-        count = _chosen_among(facts.priority_ids, facts.call.priority_ids)
-        figures = {"minimum": params["minimum"], "count": count}
-        return Verdict(PASS if count >= params["minimum"] else FAIL, figures)
+    chosen_attribute = "priority_ids"
 
     def message(self, status, figures):
         required = (
@@ -1050,15 +1056,9 @@ class MinPriorities(Kind):
 
 
 @register
-class MinTargetGroups(Kind):
+class MinTargetGroups(_MinChosen):
     kind = RuleKind.MIN_TARGET_GROUPS
-    section = Section.PRIORITIES
-    parameters = _MinimumParameters
-
-    def evaluate(self, params, facts, at):
-        count = _chosen_among(facts.target_group_ids, facts.call.target_group_ids)
-        figures = {"minimum": params["minimum"], "count": count}
-        return Verdict(PASS if count >= params["minimum"] else FAIL, figures)
+    chosen_attribute = "target_group_ids"
 
     def message(self, status, figures):
         required = (
