@@ -50,6 +50,8 @@ def dossier_as_data(application: Application) -> dict:
         )
         .get(pk=application.pk)
     )
+    partner_numbers = {partner.pk: partner.number for partner in application.partners.all()}
+    package_numbers = {package.pk: package.number for package in application.work_packages.all()}
     organisation_fields = (
         "legal_name", "acronym", "legal_type", "country", "nuts_code", "street", "postcode",
         "city", "email", "phone", "website", "siret", "siren", "enterprise_number", "vat_number",
@@ -89,7 +91,7 @@ def dossier_as_data(application: Application) -> dict:
                     {
                         "cost_category": line.cost_category,
                         "year": line.year,
-                        "work_package": line.work_package_id and _number_of(application, line),
+                        "work_package": package_numbers.get(line.work_package_id),
                         "description": line.description,
                         "amount": _plain(line.amount),
                     }
@@ -151,7 +153,7 @@ def dossier_as_data(application: Application) -> dict:
         "attachments": [
             {
                 "document_type": attachment.document_type.code,
-                "partner": _partner_number(application, attachment.partner_id),
+                "partner": partner_numbers.get(attachment.partner_id),
                 "name": attachment.original_name,
                 "content_type": attachment.content_type,
                 "size": attachment.size,
@@ -162,20 +164,6 @@ def dossier_as_data(application: Application) -> dict:
             )
         ],
     }
-
-
-def _partner_number(application: Application, partner_id: int | None) -> int | None:
-    for partner in application.partners.all():
-        if partner.pk == partner_id:
-            return partner.number
-    return None
-
-
-def _number_of(application: Application, line) -> int | None:
-    for package in application.work_packages.all():
-        if package.pk == line.work_package_id:
-            return package.number
-    return None
 
 
 def fingerprint(data: dict) -> str:
