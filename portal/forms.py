@@ -12,7 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .models import User
-from .tokens import waiting_for_confirmation
+from .services import waiting_for_confirmation
 
 EMAIL_HINT = _("Format attendu : nom@domaine.fr")
 EMAIL_ERRORS = {

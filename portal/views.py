@@ -14,7 +14,7 @@ from django.views.generic import FormView, TemplateView
 
 from calls.selectors import home_page
 
-from . import tokens
+from . import services
 from .forms import (
     EmailAuthenticationForm,
     PortalPasswordResetForm,
@@ -67,7 +67,7 @@ class RegisterView(FormView):
     def form_valid(self, form):
         data = form.cleaned_data
         try:
-            tokens.account_register(
+            services.account_register(
                 email=data["email"],
                 first_name=data["first_name"],
                 last_name=data["last_name"],
@@ -92,7 +92,7 @@ class RegisterDoneView(TemplateView):
 def confirm_email(request, uidb64: str, token: str):
     """Following the link of the confirmation e-mail activates the account and logs the
     person in; a wrong, expired or used link activates nothing and says so."""
-    user = tokens.email_confirmation_accept(uidb64=uidb64, token=token)
+    user = services.email_confirmation_accept(uidb64=uidb64, token=token)
     if user is None:
         return render(request, "registration/confirm_email_invalid.html", status=400)
     login(request, user)
@@ -111,7 +111,7 @@ class ResendConfirmationView(FormView):
     success_url = reverse_lazy("register_done")
 
     def form_valid(self, form):
-        tokens.email_confirmation_resend(email=form.cleaned_data["email"], request=self.request)
+        services.email_confirmation_resend(email=form.cleaned_data["email"], request=self.request)
         return super().form_valid(form)
 
 
@@ -128,7 +128,7 @@ class PasswordResetView(auth_views.PasswordResetView):
 
     @property
     def extra_email_context(self):
-        return {"days": tokens.link_validity_days()}
+        return {"days": services.link_validity_days()}
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):
