@@ -140,6 +140,44 @@ class Application(models.Model):
         return None
 
 
+class SectionVersion(models.Model):
+    """The version of one section of a dossier (``identification``, ``budget-12``...): every
+    save raises it by one under a compare-and-set, so two people editing the same section
+    from the same version cannot overwrite each other's work silently. A section never
+    saved has no row (version 0)."""
+
+    application = models.ForeignKey(
+        Application,
+        on_delete=models.CASCADE,
+        related_name="section_versions",
+        verbose_name=_("dossier"),
+    )
+    key = models.CharField(_("section"), max_length=40)
+    version = models.PositiveIntegerField(_("version"), default=0)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("modifiée par"),
+    )
+    updated_at = models.DateTimeField(_("modifiée le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("version d'une section")
+        verbose_name_plural = _("versions des sections")
+        ordering = ["application", "key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "key"], name="applications_sectionversion_unique_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application_id} {self.key} v{self.version}"
+
+
 class StatusChangeBase(models.Model):
     """A line of an audit trail of states: from, to, who, when, why. Subclasses name the
     object and the choices of its states; rows are written by a workflow, never edited."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from django.conf import settings
@@ -17,7 +18,7 @@ from partners.choices import PartnerRole
 from partners.models import Membership, Partner
 
 from .choices import ApplicationStatus
-from .models import Application, Snapshot
+from .models import Application, SectionVersion, Snapshot
 from .snapshot import dossier_as_data, fingerprint
 from .workflow import TransitionError, transition
 
@@ -208,3 +209,87 @@ def application_withdraw(*, application: Application, actor, reason: str = "") -
         )
     except TransitionError as error:
         raise ServiceRefused(error.message) from None
+
+
+class SectionConflict(Exception):
+    """The section was saved by someone else since the form was opened: the save is refused
+    and nothing is written; the message names who saved it and when."""
+
+    def __init__(self, *, key: str, version: int, updated_by, updated_at: datetime | None):
+        self.key = key
+        self.version = version
+        self.updated_by = updated_by
+        self.updated_at = updated_at
+        who = (updated_by.get_full_name() or updated_by.email) if updated_by else _("quelqu'un")
+        when = _say_instant(updated_at) if updated_at else ""
+        self.message = _(
+            "Cette section a été modifiée par %(who)s le %(when)s depuis que vous l'avez "
+            "ouverte : vos saisies n'ont pas été enregistrées. Elles sont conservées ci-dessous ; "
+            "comparez-les avec la version enregistrée avant de les enregistrer à nouveau."
+        ) % {"who": who, "when": when}
+        super().__init__(self.message)
+
+
+def section_version(*, application: Application, key: str) -> int:
+    """The current version of section ``key`` of ``application`` (0 when never saved)."""
+    return (
+        SectionVersion.objects.filter(application=application, key=key)
+        .values_list("version", flat=True)
+        .first()
+        or 0
+    )
+
+
+def section_versions(*, application: Application, keys) -> dict[str, int]:
+    """The current versions of several sections, in one query (0 for those never saved)."""
+    found = dict(
+        SectionVersion.objects.filter(application=application, key__in=list(keys)).values_list(
+            "key", "version"
+        )
+    )
+    return {key: found.get(key, 0) for key in keys}
+
+
+def section_save(
+    *,
+    application: Application,
+    key: str,
+    version: int,
+    actor,
+    write: Callable[[], object],
+    now: datetime | None = None,
+) -> int:
+    """Save section ``key`` of a draft dossier with ``write``, if the section is still at
+    ``version`` (the one the editor's form was built from); returns the new version.
+
+    The dossier's row is locked for the save, so a save never interleaves with a submission
+    (which freezes the dossier under the same lock); the section's version is raised with a
+    compare-and-set, and a version that moved meanwhile raises :class:`SectionConflict`
+    before anything is written."""
+    from .permissions import EDITABLE_STATUSES
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Application.objects.select_for_update().get(pk=application.pk)
+        if locked.status not in EDITABLE_STATUSES:
+            raise ServiceRefused(
+                _("Ce dossier est à l'état « %(status)s » : il ne peut plus être modifié.")
+                % {"status": locked.get_status_display()}
+            )
+        SectionVersion.objects.get_or_create(application=locked, key=key)
+        updated = SectionVersion.objects.filter(
+            application=locked, key=key, version=version
+        ).update(version=F("version") + 1, updated_by=actor, updated_at=now)
+        if not updated:
+            current = SectionVersion.objects.select_related("updated_by").get(
+                application=locked, key=key
+            )
+            raise SectionConflict(
+                key=key,
+                version=current.version,
+                updated_by=current.updated_by,
+                updated_at=current.updated_at,
+            )
+        write()
+        Application.objects.filter(pk=locked.pk).update(updated_at=now)
+    return version + 1

@@ -442,6 +442,11 @@ class Call(models.Model):
         _("dernier numéro de dossier attribué"), default=0, editable=False
     )
     contact_email = models.EmailField(_("contact"), blank=True)
+    max_attachment_mb = models.PositiveSmallIntegerField(
+        _("taille maximale d'une pièce jointe (Mo)"),
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+    )
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 

@@ -110,6 +110,10 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+# Each dossier's pages refuse an upload larger than its call's limit (Call.max_attachment_mb);
+# requests larger than this are refused before they are read.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # Internationalisation: French first, Dutch and English.
 LANGUAGE_CODE = "fr"
@@ -188,6 +192,11 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# An idle session ends after two hours; every request (an autosave too) extends it. Pages
+# warn five minutes before the end and offer to stay connected (static/js/portal.js).
+SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_IDLE_SECONDS", 2 * 60 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRY_WARNING_SECONDS = 5 * 60
 
 LOGGING = {
     "version": 1,

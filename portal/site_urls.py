@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("connexion/", views.LoginView.as_view(), name="login"),
     path("deconnexion/", views.LogoutView.as_view(), name="logout"),
+    path("compte/session/", views.session_keepalive, name="session_keepalive"),
     path("compte/inscription/", views.RegisterView.as_view(), name="register"),
     path(
         "compte/inscription/verifiez-vos-e-mails/",

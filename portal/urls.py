@@ -13,5 +13,6 @@ urlpatterns += i18n_patterns(
     path("", include("portal.site_urls")),
     path("", include("calls.urls")),
     path("", include("partners.urls")),
+    path("", include("applications.urls")),
     prefix_default_language=False,
 )

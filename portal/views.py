@@ -7,9 +7,12 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.db import IntegrityError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 from django.views.generic import FormView, TemplateView
 
 from calls.selectors import home_page
@@ -143,3 +146,21 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "registration/password_reset_complete.html"
+
+
+@require_POST
+def session_keepalive(request):
+    """Keep an idle session alive ("Rester connecté"): the session is saved again with a new
+    expiry. htmx gets a 204; a plain post goes back to the page it came from. Anonymous
+    posts are told to log in again."""
+    if not request.user.is_authenticated:
+        return HttpResponse(status=401)
+    request.session.modified = True
+    if request.headers.get("HX-Request") == "true":
+        return HttpResponse(status=204)
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("home")
+    return redirect(target)
