@@ -111,3 +111,165 @@ def test_a_partner_reads_shared_sections_but_cannot_edit_them(client, bob, dossi
     assert response.status_code == 403
     dossier.refresh_from_db()
     assert dossier.acronym != "PASSERELLE"
+
+
+def test_an_htmx_conflict_swaps_the_form_with_the_message_and_no_autosave(
+    client, alice, dossier, org_a
+):
+    colleague = f.UserFactory(first_name="Claire", last_name="Dupont")
+    f.MembershipFactory(user=colleague, organisation=org_a)
+    client.force_login(colleague)
+    client.post(_url("context", dossier), {"version": "0", "context": "Claire", "objectives": "x"})
+    client.force_login(alice)
+    response = client.post(
+        _url("context", dossier),
+        {"version": "0", "context": "Alice", "objectives": "y"},
+        **HTMX,
+    )
+    assert response.status_code == 409
+    assert response["HX-Retarget"] == "#section-form"
+    html = response.content.decode()
+    assert "Claire Dupont" in html
+    assert "Alice</textarea>" in html
+    # The form shown after a conflict saves only when asked, with the current version.
+    assert "data-autosave" not in html
+    assert 'id="id_version" value="1"' in html
+    dossier.refresh_from_db()
+    assert dossier.context == "Claire"
+    # Asked explicitly, Alice's entries replace Claire's.
+    client.post(_url("context", dossier), {"version": "1", "context": "Alice", "objectives": "y"})
+    dossier.refresh_from_db()
+    assert dossier.context == "Alice"
+
+
+def test_a_half_typed_autosave_says_what_is_not_saved_and_leaves_the_form(client, alice, dossier):
+    client.force_login(alice)
+    response = client.post(_url("identification", dossier), _identification(0, title=""), **HTMX)
+    assert response.status_code == 200
+    assert "HX-Retarget" not in response
+    html = response.content.decode()
+    assert "Modifications non enregistrées" in html
+    assert "Intitulé" in html
+    assert not SectionVersion.objects.filter(application=dossier).exists()
+
+
+def test_save_and_continue_goes_to_the_next_section(client, alice, dossier):
+    client.force_login(alice)
+    response = client.post(_url("identification", dossier), _identification(0, save_and_next="1"))
+    assert response["Location"] == _url("context", dossier)
+    response = client.post(
+        _url("identification", dossier), _identification(1, save_and_next="1"), **HTMX
+    )
+    assert response["HX-Redirect"] == _url("context", dossier)
+
+
+def test_two_sections_saved_from_stale_pages_do_not_overwrite_each_other(client, alice, dossier):
+    """Each section writes only its own columns."""
+    client.force_login(alice)
+    client.post(_url("context", dossier), {"version": "0", "context": "C", "objectives": "O"})
+    client.post(_url("identification", dossier), _identification(0))
+    dossier.refresh_from_db()
+    assert (dossier.context, dossier.objectives, dossier.acronym) == ("C", "O", "PASSERELLE")
+
+
+def test_priorities_and_target_groups_are_chosen_among_the_calls_lists(
+    client, alice, dossier, call
+):
+    offered = f.PriorityFactory(programme=call.programme, name="Inclusion")
+    other = f.PriorityFactory(programme=call.programme, name="Numérique")
+    group = f.TargetGroupFactory(programme=call.programme, name="Jeunes NEET")
+    call.priorities.add(offered)
+    call.target_groups.add(group)
+    client.force_login(alice)
+    html = client.get(_url("priorities", dossier)).content.decode()
+    assert "Inclusion" in html and "Jeunes NEET" in html and "Numérique" not in html
+    response = client.post(
+        _url("priorities", dossier),
+        {"version": "0", "priorities": [offered.pk], "target_groups": [group.pk]},
+    )
+    assert response.status_code == 302
+    assert list(dossier.priorities.all()) == [offered]
+    response = client.post(
+        _url("priorities", dossier), {"version": "1", "priorities": [other.pk], "save": "1"}
+    )
+    assert response.status_code == 422
+    assert list(dossier.priorities.all()) == [offered]
+
+
+def test_nobody_edits_a_submitted_dossier(client, alice, dossier):
+    from applications.models import Application
+
+    Application.objects.filter(pk=dossier.pk).update(status="submitted")
+    client.force_login(alice)
+    response = client.get(_url("identification", dossier))
+    assert "il se lit, il ne se modifie plus" in response.content.decode()
+    assert "data-autosave" not in response.content.decode()
+    response = client.post(_url("identification", dossier), _identification(0, save="1"))
+    assert response.status_code == 403
+    dossier.refresh_from_db()
+    assert dossier.acronym != "PASSERELLE"
+
+
+def test_an_expired_session_autosave_is_told_and_nothing_saved(client, dossier):
+    response = client.post(_url("identification", dossier), _identification(0), **HTMX)
+    assert response.status_code == 401
+    assert response["HX-Trigger"] == "session-expired"
+    assert not SectionVersion.objects.exists()
+
+
+def test_the_keep_alive_extends_the_session(client, alice):
+    client.force_login(alice)
+    response = client.post(reverse("session_keepalive"), **HTMX)
+    assert response.status_code == 204
+    response = client.post(reverse("session_keepalive"), {"next": "https://evil.example/"})
+    assert response["Location"] == reverse("home")
+    client.logout()
+    assert client.post(reverse("session_keepalive")).status_code == 401
+
+
+def test_pages_carry_the_session_length_for_the_expiry_warning(client, alice, dossier, settings):
+    client.force_login(alice)
+    html = client.get(_url("identification", dossier)).content.decode()
+    assert f'data-session-seconds="{settings.SESSION_COOKIE_AGE}"' in html
+    assert 'id="session-warning"' in html
+
+
+def _with_partners(dossier, count):
+    from partners.choices import PartnerRole
+
+    for number in range(3, count + 1):
+        f.PartnerFactory(
+            application=dossier,
+            organisation=f.OrganisationFactory(
+                legal_name=f"Partenaire {number}",
+                country="DE",
+                nuts_code="",
+                legal_type="association",
+            ),
+            role=PartnerRole.PARTNER,
+            number=number,
+        )
+
+
+EXPECTED_QUERIES = {"overview": 15, "identification": 15, "context": 14, "priorities": 18}
+
+
+@pytest.mark.parametrize("name", ["overview", "identification", "context", "priorities"])
+def test_query_counts_are_the_same_for_2_and_20_partners(
+    client, alice, dossier, django_assert_max_num_queries, name
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(alice)
+    client.get(_url(name, dossier))  # warm the call facts cache and the session
+    with CaptureQueriesContext(connection) as two:
+        assert client.get(_url(name, dossier)).status_code == 200
+    _with_partners(dossier, 20)
+    with CaptureQueriesContext(connection) as twenty:
+        assert client.get(_url(name, dossier)).status_code == 200
+    assert len(two) == len(twenty), [q["sql"] for q in twenty.captured_queries]
+    # session, user, dossier, partners, measures, 4 eligibility facts, the section counts,
+    # (the priorities and target groups lists on their page), the section's version, and the
+    # session saved again with its new expiry (savepoint, update, release).
+    assert len(two) == EXPECTED_QUERIES[name]

@@ -3,7 +3,6 @@ to a call, in English, then logged in."""
 
 from __future__ import annotations
 
-import shutil
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,34 +11,10 @@ import pytest
 from calls.choices import CostModel, RuleSeverity
 from calls.models import CallLumpSum
 from tests import factories as f
-from tests.conftest import require
 
-# Playwright's sync API runs an event loop in this thread: the ORM would refuse to run
-# inside it (and would open a second connection there), so every row is created by fixtures
-# that run before the browser starts; the live server answers from its own threads.
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SCREENSHOT = Path("/tmp/home.png")
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def browser_page():
-    require(
-        bool(shutil.which("chromium")) or Path(CHROMIUM).exists(),
-        "Debian's chromium is needed for the browser tests",
-    )
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        yield page
-        context.close()
-        browser.close()
 
 
 def a_published_call():
