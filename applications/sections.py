@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.functional import Promise
@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from calls.choices import CostModel
 from calls.eligibility.kinds import Section as EngineSection
+from partners.choices import PartnerRole
 
 from .models import Application, Attachment, BudgetLine, Cofinancing, Indicator, WorkPackage
 
@@ -89,7 +90,6 @@ def section_counts(application: Application) -> dict[str, int]:
     """What the completion marks read, in one query."""
     through_priorities = Application.priorities.through
     through_groups = Application.target_groups.through
-    required_types = application.call.required_document_types.through
     row = (
         Application.objects.filter(pk=application.pk)
         .annotate(
@@ -108,17 +108,6 @@ def section_counts(application: Application) -> dict[str, int]:
             n_partners_with_budget=_count_distinct(BudgetLine, "partner__application", "partner"),
             n_partners_with_cofinancing=_count_distinct(
                 Cofinancing, "partner__application", "partner"
-            ),
-            n_required_missing=_count(
-                required_types.objects.filter(call=OuterRef("call_id")).exclude(
-                    Exists(
-                        Attachment.objects.filter(
-                            application=OuterRef(OuterRef("pk")),
-                            document_type=OuterRef("documenttype_id"),
-                        )
-                    )
-                ),
-                "call",
             ),
             n_call_priorities=_count(
                 Application.call.field.related_model.priorities.through.objects.filter(
@@ -140,13 +129,39 @@ def section_counts(application: Application) -> dict[str, int]:
             "n_target_groups",
             "n_partners_with_budget",
             "n_partners_with_cofinancing",
-            "n_required_missing",
             "n_call_priorities",
             "n_call_target_groups",
         )
         .get()
     )
     return row
+
+
+def missing_required_attachments(application: Application, partners) -> int:
+    """How many of the call's required documents are missing: one per dossier, or one per
+    partner (associated partners excepted) for a per-partner type, where the lead's own may
+    be joined at the dossier's level. Two queries."""
+    required = list(application.call.required_document_types.values_list("pk", "per_partner"))
+    if not required:
+        return 0
+    joined = set(
+        Attachment.objects.filter(application=application)
+        .values_list("document_type_id", "partner_id")
+        .distinct()
+    )
+    types_joined = {kind for kind, _partner in joined}
+    consortium = [p for p in partners if p.role != PartnerRole.ASSOCIATED]
+    missing = 0
+    for kind, per_partner in required:
+        if not per_partner:
+            missing += kind not in types_joined
+            continue
+        for partner in consortium:
+            if (kind, partner.pk) not in joined and not (
+                partner.is_lead and (kind, None) in joined
+            ):
+                missing += 1
+    return missing
 
 
 @dataclass
@@ -191,7 +206,7 @@ def section_menu(access, *, outcome, current: str) -> list[MenuItem]:
         else counts["n_partners_with_budget"] == n_partners,
         COFINANCING: counts["n_partners_with_cofinancing"] == n_partners,
         INDICATORS: counts["n_indicators"] > 0,
-        ATTACHMENTS: counts["n_required_missing"] == 0,
+        ATTACHMENTS: not missing_required_attachments(application, partners),
         SUBMISSION: application.submitted_at is not None,
     }
     return [

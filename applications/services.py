@@ -293,3 +293,154 @@ def section_save(
         write()
         Application.objects.filter(pk=locked.pk).update(updated_at=now)
     return version + 1
+
+
+def application_copy(*, application: Application, call: Call, actor) -> Application:
+    """A new draft on ``call`` (open; the same call or another) copied from ``application``
+    (in any state: a withdrawn or rejected dossier can be reused), with the same lead
+    organisation, by one of its members. Copied: identification (title prefixed "Copie
+    de"), context and objectives, dates, the priorities, target groups and measure that the
+    target call offers, the lump sum when the target call offers that amount, work packages
+    with their activities and deliverables, indicators, partners (organisations and
+    contacts, not their commitment signatures), budget lines (on the copied partners and
+    work packages) and co-financing. Not copied: attachments (files belong to one
+    dossier), invitations, history and snapshots. One transaction; a constant number of
+    queries whatever the size of the dossier."""
+    from calls.choices import CostModel
+    from calls.models import CallLumpSum
+
+    from .models import Activity, BudgetLine, Cofinancing, Deliverable, Indicator, WorkPackage
+
+    partners = list(application.partners.select_related("organisation").order_by("number"))
+    lead = next((partner for partner in partners if partner.is_lead), None)
+    if lead is None:
+        raise ServiceRefused(_("Ce dossier n'a pas de chef de file : il ne peut pas être copié."))
+    title = _("Copie de %(title)s") % {"title": application.title}
+    with transaction.atomic():
+        copy = application_create(
+            call=call, organisation=lead.organisation, actor=actor, title=title[:255]
+        )
+        # Identification, context and dates; the measure and lump sum when the call has them.
+        copy.acronym = application.acronym
+        copy.summary = application.summary
+        copy.context = application.context
+        copy.objectives = application.objectives
+        copy.cross_border_added_value = application.cross_border_added_value
+        copy.start_date = application.start_date
+        copy.end_date = application.end_date
+        if application.measure_id and call.measures.filter(pk=application.measure_id).exists():
+            copy.measure_id = application.measure_id
+        if (
+            application.lump_sum is not None
+            and call.cost_model == CostModel.LUMP_SUM
+            and CallLumpSum.objects.filter(call=call, amount=application.lump_sum).exists()
+        ):
+            copy.lump_sum = application.lump_sum
+        copy.save()
+        # Priorities and target groups offered by the target call.
+        priorities = Application.priorities.through
+        priorities.objects.bulk_create(
+            priorities(application_id=copy.pk, priority_id=priority_id)
+            for priority_id in application.priorities.filter(calls=call).values_list(
+                "pk", flat=True
+            )
+        )
+        groups = Application.target_groups.through
+        groups.objects.bulk_create(
+            groups(application_id=copy.pk, targetgroup_id=group_id)
+            for group_id in application.target_groups.filter(calls=call).values_list(
+                "pk", flat=True
+            )
+        )
+        # Partners: the lead created above takes the original lead's number and contacts.
+        new_lead = copy.partners.get()
+        new_lead.number = lead.number
+        new_lead.contact_name = lead.contact_name
+        new_lead.contact_email = lead.contact_email
+        new_lead.contact_phone = lead.contact_phone
+        new_lead.save(update_fields=["number", "contact_name", "contact_email", "contact_phone"])
+        others = [partner for partner in partners if not partner.is_lead]
+        copies = Partner.objects.bulk_create(
+            Partner(
+                application=copy,
+                organisation_id=partner.organisation_id,
+                role=partner.role,
+                number=partner.number,
+                contact_name=partner.contact_name,
+                contact_email=partner.contact_email,
+                contact_phone=partner.contact_phone,
+            )
+            for partner in others
+        )
+        partner_map = {lead.pk: new_lead.pk}
+        partner_map.update({old.pk: new.pk for old, new in zip(others, copies, strict=True)})
+        # Work packages, then their activities and deliverables.
+        packages = list(application.work_packages.order_by("number"))
+        package_copies = WorkPackage.objects.bulk_create(
+            WorkPackage(
+                application=copy,
+                number=package.number,
+                title=package.title,
+                description=package.description,
+                lead_partner_id=partner_map.get(package.lead_partner_id),
+                start_month=package.start_month,
+                end_month=package.end_month,
+            )
+            for package in packages
+        )
+        package_map = {old.pk: new.pk for old, new in zip(packages, package_copies, strict=True)}
+        Activity.objects.bulk_create(
+            Activity(
+                work_package_id=package_map[activity.work_package_id],
+                position=activity.position,
+                title=activity.title,
+                description=activity.description,
+                start_month=activity.start_month,
+                end_month=activity.end_month,
+            )
+            for activity in Activity.objects.filter(work_package__application=application)
+        )
+        Deliverable.objects.bulk_create(
+            Deliverable(
+                work_package_id=package_map[deliverable.work_package_id],
+                position=deliverable.position,
+                title=deliverable.title,
+                description=deliverable.description,
+                due_month=deliverable.due_month,
+            )
+            for deliverable in Deliverable.objects.filter(work_package__application=application)
+        )
+        Indicator.objects.bulk_create(
+            Indicator(
+                application=copy,
+                code=indicator.code,
+                name=indicator.name,
+                kind=indicator.kind,
+                unit=indicator.unit,
+                target_value=indicator.target_value,
+            )
+            for indicator in application.indicators.all()
+        )
+        # Each partner's budget lines and co-financing plan, on the copied rows.
+        BudgetLine.objects.bulk_create(
+            BudgetLine(
+                partner_id=partner_map[line.partner_id],
+                work_package_id=package_map.get(line.work_package_id),
+                cost_category=line.cost_category,
+                year=line.year,
+                description=line.description,
+                amount=line.amount,
+            )
+            for line in BudgetLine.objects.filter(partner__application=application)
+        )
+        Cofinancing.objects.bulk_create(
+            Cofinancing(
+                partner_id=partner_map[resource.partner_id],
+                source=resource.source,
+                funder=resource.funder,
+                amount=resource.amount,
+                is_secured=resource.is_secured,
+            )
+            for resource in Cofinancing.objects.filter(partner__application=application)
+        )
+    return copy

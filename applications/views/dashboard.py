@@ -1,7 +1,18 @@
-"""The applicant's dashboard. (Being built.)"""
+"""The applicant's dashboard: their organisations, drafts, submitted dossiers, invitations
+waiting for them and the deadlines coming, in a constant number of queries."""
 
-from django.http import Http404
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+from ..selectors import DEADLINE_HORIZON_DAYS, dashboard_for
 
 
+@login_required
 def dashboard(request):
-    raise Http404
+    return render(
+        request,
+        "applications/dashboard.html",
+        {"dashboard": dashboard_for(request.user), "horizon_days": DEADLINE_HORIZON_DAYS},
+    )

@@ -251,7 +251,7 @@ def _with_partners(dossier, count):
         )
 
 
-EXPECTED_QUERIES = {"overview": 15, "identification": 15, "context": 14, "priorities": 18}
+EXPECTED_QUERIES = {"overview": 16, "identification": 16, "context": 15, "priorities": 19}
 
 
 @pytest.mark.parametrize("name", ["overview", "identification", "context", "priorities"])
@@ -269,7 +269,8 @@ def test_query_counts_are_the_same_for_2_and_20_partners(
     with CaptureQueriesContext(connection) as twenty:
         assert client.get(_url(name, dossier)).status_code == 200
     assert len(two) == len(twenty), [q["sql"] for q in twenty.captured_queries]
-    # session, user, dossier, partners, measures, 4 eligibility facts, the section counts,
+    # session, user, dossier, partners, measures, 4 eligibility facts, the section counts, the
+    # required document types and the attachments joined,
     # (the priorities and target groups lists on their page), the section's version, and the
     # session saved again with its new expiry (savepoint, update, release).
     assert len(two) == EXPECTED_QUERIES[name]

@@ -298,8 +298,9 @@ def test_the_call_page_shows_measures_rules_criteria_lump_sums_rate_and_document
     # required documents
     assert "Statuts de l&#x27;organisation" in page
     assert "Relevé d&#x27;identité bancaire" in page
-    # no button leading to a submission that does not exist yet
-    assert "Déposer un dossier" not in page
+    # the way to apply on an open call (visitors log in on the way)
+    assert "Déposer un dossier" in page
+    assert reverse("applications:start", args=[call.reference]) in page
 
 
 def test_the_call_page_of_a_real_costs_call_says_so(client):
