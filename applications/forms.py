@@ -134,7 +134,7 @@ def normalise_amount(value: str) -> str:
     except in a language whose thousand separator it is (English: ``12,500``)."""
     text = _SPACES.sub("", str(value))
     if "," in text and "." in text:
-        decimal, thousands = ("," , ".") if text.rfind(",") > text.rfind(".") else (".", ",")
+        decimal, thousands = (",", ".") if text.rfind(",") > text.rfind(".") else (".", ",")
         return text.replace(thousands, "").replace(decimal, ".")
     if "," in text:
         if formats.get_format("THOUSAND_SEPARATOR") == "," and re.fullmatch(
@@ -244,9 +244,7 @@ class _RowForm(forms.ModelForm):
         for name in self.month_fields:
             field = self.fields[name]
             field.min_value = 1
-            field.validators = [
-                v for v in field.validators if not isinstance(v, MinValueValidator)
-            ]
+            field.validators = [v for v in field.validators if not isinstance(v, MinValueValidator)]
             field.validators.append(MinValueValidator(1))
             field.widget.attrs.update({"min": 1, "class": "input--month"})
             if duration:
@@ -287,10 +285,10 @@ class WorkPackageForm(_RowForm):
 
 
 class _NumbersUniqueFormSet(BaseInlineFormSet):
-    """Work packages: each number once in the dossier."""
+    """Work packages: each number once in the dossier (said in words before Django's own
+    check of duplicates, which would only say "correct the duplicates")."""
 
     def clean(self):
-        super().clean()
         seen: set[int] = set()
         for form in self.forms:
             if not hasattr(form, "cleaned_data") or self._should_delete_form(form):
@@ -305,6 +303,7 @@ class _NumbersUniqueFormSet(BaseInlineFormSet):
                     % {"number": number},
                 )
             seen.add(number)
+        super().clean()
 
 
 WorkPackageFormSet = inlineformset_factory(
