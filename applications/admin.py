@@ -37,6 +37,7 @@ from .models import (
     EligibilityScreening,
     Indicator,
     Score,
+    SectionVersion,
     Snapshot,
     StatusChange,
     WorkPackage,
@@ -152,6 +153,18 @@ class StatusChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("actor")
 
 
+class SectionVersionInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """Who saved each section last, and its version: read only, written by the autosave."""
+
+    model = SectionVersion
+    extra = 0
+    fields = ("key", "version", "updated_by", "updated_at")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("updated_by")
+
+
 class ApplicationAdminForm(forms.ModelForm):
     """Measures, target groups and priorities offered are those of the call's programme."""
 
@@ -189,6 +202,7 @@ class ApplicationAdmin(admin.ModelAdmin):
         IndicatorInline,
         AttachmentInline,
         StatusChangeInline,
+        SectionVersionInline,
     )
     fieldsets = (
         (

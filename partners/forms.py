@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .choices import COUNTRY_CHOICES, LegalType, MembershipRole
-from .models import Organisation
+from .models import Organisation, Partner
 
 FIRST_COUNTRIES = ("FR", "BE")
 
@@ -227,3 +228,95 @@ class MembershipRoleForm(forms.Form):
     """The new role of a member, chosen by a legal representative."""
 
     role = forms.ChoiceField(label=_("Rôle"), choices=MembershipRole.choices)
+
+
+# --- the consortium of a dossier -------------------------------------------------------------
+
+
+class PartnerInvitationForm(forms.Form):
+    """Invite a partner organisation's contact into a dossier's consortium, by e-mail."""
+
+    email = forms.EmailField(
+        label=_("Adresse e-mail de la personne à inviter"),
+        help_text=_(
+            "Format attendu : nom@domaine.fr. Cette personne recevra un lien valable 14 jours "
+            "pour faire entrer son organisation dans le partenariat."
+        ),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+    message = forms.CharField(
+        label=_("Message personnel"),
+        help_text=_(
+            "Facultatif. Il figurera dans l'e-mail d'invitation (2 000 caractères au plus)."
+        ),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+class PartnerInvitationAcceptForm(forms.Form):
+    """The organisation, among the user's own, that accepts an invitation into a consortium."""
+
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation qui rejoint le partenariat"),
+        queryset=Organisation.objects.none(),
+        widget=forms.RadioSelect,
+        empty_label=None,
+        error_messages={
+            "required": _("Choisissez l'organisation au nom de laquelle vous acceptez."),
+            "invalid_choice": _(
+                "Choisissez une organisation dont vous êtes membre et qui ne fait pas encore "
+                "partie du partenariat."
+            ),
+        },
+    )
+
+    def __init__(self, *args, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations
+        self.fields["organisation"].label_from_instance = lambda org: (
+            f"{org.legal_name} ({org.city}, {org.get_country_display()})"
+            if org.city
+            else f"{org.legal_name} ({org.get_country_display()})"
+        )
+
+
+_PHONE = RegexValidator(
+    r"^\+?[0-9 .()\-/]{6,30}$",
+    _(
+        "Indiquez un numéro de téléphone : chiffres, espaces, points ou tirets, par exemple "
+        "+33 3 20 00 00 00."
+    ),
+)
+
+
+class PartnerContactForm(forms.ModelForm):
+    """The contact of a partner for one dossier: the person the authority writes to."""
+
+    class Meta:
+        model = Partner
+        fields = ["contact_name", "contact_email", "contact_phone"]
+        help_texts = {
+            "contact_name": _("La personne qui suit le dossier pour cette organisation."),
+            "contact_email": _("Format attendu : nom@domaine.fr"),
+            "contact_phone": _("Facultatif. Par exemple +33 3 20 00 00 00."),
+        }
+        widgets = {
+            "contact_name": forms.TextInput(attrs={"autocomplete": "name"}),
+            "contact_email": forms.EmailInput(attrs={"autocomplete": "email"}),
+            "contact_phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contact_name"].required = True
+        self.fields["contact_email"].required = True
+        self.fields["contact_name"].error_messages["required"] = _(
+            "Indiquez le nom de la personne de contact."
+        )
+        self.fields["contact_email"].error_messages["required"] = _(
+            "Indiquez l'adresse e-mail de la personne de contact."
+        )
+        self.fields["contact_phone"].validators.append(_PHONE)

@@ -11,24 +11,27 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Q, UniqueConstraint
+from django.db.models import Max, Q, UniqueConstraint
+from django.http import Http404
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from .choices import MembershipRole
+from .choices import InvitationStatus, MembershipRole, PartnerRole
 from .models import (
     COLLEAGUE_INVITATION_VALIDITY,
     ColleagueInvitation,
+    Invitation,
     Membership,
     Organisation,
+    Partner,
     hash_token,
 )
 from .permissions import invitable_roles, is_legal_representative, is_member
@@ -594,3 +597,383 @@ def colleague_invitation_accept(*, token: str, actor, now: datetime | None = Non
             role=invitation.role,
             is_active=True,
         )
+
+
+# --- the consortium of a dossier: inviting partners, their place, their commitment ---------
+
+PARTNER_INVITATION_VALIDITY = timedelta(days=14)
+
+
+def _say(instant: datetime) -> str:
+    return formats.date_format(timezone.localtime(instant), "DATETIME_FORMAT")
+
+
+def _locked_access(application, actor):
+    """The dossier's row locked until the end of the transaction (consortium changes of one
+    dossier happen one at a time, and never during a submission, which takes the same lock),
+    and what ``actor`` may do with it, read after the lock."""
+    from applications.models import Application
+    from applications.permissions import dossier_access
+
+    Application.objects.select_for_update().filter(pk=application.pk).first()
+    try:
+        return dossier_access(actor, application.reference)
+    except Http404:
+        raise ServiceRefused(_("Ce dossier n'existe pas ou vous n'y avez pas accès.")) from None
+
+
+def _not_editable(access) -> str:
+    return _("Ce dossier est à l'état « %(status)s » : son partenariat ne se modifie plus.") % {
+        "status": access.application.get_status_display()
+    }
+
+
+def _check_manager_of_consortium(access) -> None:
+    if not access.is_editable:
+        raise ServiceRefused(_not_editable(access))
+    if not access.can_manage_consortium:
+        raise ServiceRefused(
+            _(
+                "Seuls les membres du chef de file peuvent inviter ou retirer des partenaires "
+                "et changer de chef de file."
+            )
+        )
+
+
+def _check_member_of_partner(access, partner: Partner) -> None:
+    if not access.is_editable:
+        raise ServiceRefused(_not_editable(access))
+    if not access.can_edit_partner(partner):
+        raise ServiceRefused(
+            _("Seuls les membres de %(organisation)s peuvent remplir sa partie du dossier.")
+            % {"organisation": partner.organisation.legal_name}
+        )
+
+
+def partner_invite(
+    *,
+    application,
+    email: str,
+    message: str = "",
+    actor,
+    site_url: str,
+    now: datetime | None = None,
+) -> Invitation:
+    """A member of the lead organisation invites a partner organisation's contact, by
+    e-mail, into the consortium of a draft dossier. Refused for an address already invited
+    and still waiting, and for a member of an organisation already in the consortium. The
+    link is valid 14 days; the e-mail (in the invitee's language when they have an account,
+    else in the inviter's) carries the only copy of the token, kept on the returned
+    invitation in ``token`` for the caller."""
+    from portal.models import User
+
+    now = now or timezone.now()
+    email = email.strip().lower()
+    with transaction.atomic():
+        access = _locked_access(application, actor)
+        _check_manager_of_consortium(access)
+        if Invitation.objects.filter(
+            application=application,
+            email__iexact=email,
+            status=InvitationStatus.PENDING,
+            expires_at__gt=now,
+        ).exists():
+            raise ServiceRefused(
+                _(
+                    "Une invitation envoyée à %(email)s attend déjà une réponse. Annulez-la "
+                    "d'abord si vous voulez en envoyer une nouvelle."
+                )
+                % {"email": email}
+            )
+        member = (
+            Membership.objects.filter(
+                user__email__iexact=email,
+                is_active=True,
+                organisation__partnerships__application=application,
+            )
+            .select_related("organisation")
+            .first()
+        )
+        if member is not None:
+            raise ServiceRefused(
+                _(
+                    "La personne à l'adresse %(email)s est membre de %(organisation)s, qui fait "
+                    "déjà partie du partenariat de ce dossier."
+                )
+                % {"email": email, "organisation": member.organisation.legal_name}
+            )
+        token = secrets.token_urlsafe(32)
+        invitation = Invitation.objects.create(
+            application=application,
+            email=email,
+            role=PartnerRole.PARTNER,
+            message=message.strip(),
+            token_hash=hash_token(token),
+            invited_by=actor,
+            expires_at=max(now, timezone.now()) + PARTNER_INVITATION_VALIDITY,
+        )
+        language = (
+            User.objects.filter(email__iexact=email, is_active=True)
+            .values_list("preferred_language", flat=True)
+            .first()
+            or translation.get_language()
+            or settings.LANGUAGE_CODE
+        )
+        transaction.on_commit(
+            lambda: send_partner_invitation(
+                invitation_id=invitation.pk, token=token, language=language, site_url=site_url
+            )
+        )
+    invitation.token = token
+    return invitation
+
+
+def send_partner_invitation(*, invitation_id: int, token: str, language: str, site_url: str) -> int:
+    """E-mail the invitation with its link to the invited address, in ``language``."""
+    invitation = Invitation.objects.select_related("application__call", "invited_by").get(
+        pk=invitation_id
+    )
+    application = invitation.application
+    lead = (
+        Partner.objects.filter(application=application, role=PartnerRole.LEAD)
+        .select_related("organisation")
+        .first()
+    )
+    with translation.override(language):
+        context = {
+            "invitation": invitation,
+            "application": application,
+            "call": application.call,
+            "lead": lead.organisation if lead else None,
+            "inviter": invitation.invited_by,
+            "expires_at": _say(invitation.expires_at),
+            "link": _absolute(site_url, reverse("applications:invitation_accept", args=[token])),
+        }
+        subject = _("Invitation à rejoindre le partenariat du projet %(project)s") % {
+            "project": application.acronym or application.title
+        }
+        body = render_to_string("applications/email/invitation.txt", context)
+    return send_mail(subject, body, None, [invitation.email])
+
+
+def partner_invitation_for(*, token: str, now: datetime | None = None) -> Invitation:
+    """The invitation the link's token was made for, while it may be accepted; refuses a
+    wrong, cancelled, used or expired link, or one to a dossier no longer a draft, with a
+    message that says which."""
+    from applications.permissions import EDITABLE_STATUSES
+
+    now = now or timezone.now()
+    invitation = (
+        Invitation.objects.select_related("application__call", "invited_by")
+        .filter(token_hash=hash_token(token))
+        .first()
+    )
+    if invitation is None:
+        raise InvitationUnusable(
+            _(
+                "Ce lien d'invitation n'est pas valable. Vérifiez que vous avez copié le lien "
+                "complet, ou demandez au chef de file de vous inviter à nouveau."
+            )
+        )
+    if invitation.status == InvitationStatus.ACCEPTED:
+        raise InvitationUnusable(
+            _(
+                "Cette invitation a déjà été acceptée. Si vous l'avez acceptée vous-même, le "
+                "dossier figure dans votre tableau de bord."
+            )
+        )
+    if invitation.status != InvitationStatus.PENDING:
+        raise InvitationUnusable(
+            _(
+                "Cette invitation a été annulée par le chef de file. Contactez-le si vous "
+                "pensez qu'il s'agit d'une erreur."
+            )
+        )
+    if now >= invitation.expires_at:
+        raise InvitationUnusable(
+            _(
+                "Cette invitation a expiré le %(expires)s. Demandez au chef de file de vous "
+                "inviter à nouveau."
+            )
+            % {"expires": _say(invitation.expires_at)}
+        )
+    if invitation.application.status not in EDITABLE_STATUSES:
+        raise InvitationUnusable(
+            _(
+                "Le dossier %(reference)s est à l'état « %(status)s » : son partenariat ne se "
+                "modifie plus et l'invitation ne peut plus être acceptée."
+            )
+            % {
+                "reference": invitation.application.reference,
+                "status": invitation.application.get_status_display(),
+            }
+        )
+    return invitation
+
+
+def partner_invitation_accept(
+    *, token: str, actor, organisation: Organisation, now: datetime | None = None
+) -> Partner:
+    """``actor``, an active member of ``organisation``, accepts the invitation in its name:
+    the organisation joins the consortium as a partner with the next number, ``actor`` as
+    its contact, and the invitation is used. The invitation's row is locked, so a double
+    click creates one partner; the dossier's row too, so two invitations accepted at the
+    same time get different numbers."""
+    from applications.models import Application
+    from applications.permissions import EDITABLE_STATUSES
+
+    now = now or timezone.now()
+    partner_invitation_for(token=token, now=now)
+    if not is_member(actor, organisation):
+        raise ServiceRefused(
+            _(
+                "Vous n'êtes pas membre de %(organisation)s : choisissez une de vos "
+                "organisations, ou rejoignez d'abord celle-ci."
+            )
+            % {"organisation": organisation.legal_name}
+        )
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().get(token_hash=hash_token(token))
+        if invitation.status == InvitationStatus.ACCEPTED:
+            raise InvitationUnusable(_("Cette invitation a déjà été acceptée."))
+        if invitation.status != InvitationStatus.PENDING or now >= invitation.expires_at:
+            raise InvitationUnusable(_("Cette invitation n'est plus valable."))
+        application = Application.objects.select_for_update().get(pk=invitation.application_id)
+        if application.status not in EDITABLE_STATUSES:
+            raise InvitationUnusable(
+                _("Ce dossier n'est plus un brouillon : l'invitation ne peut plus être acceptée.")
+            )
+        if Partner.objects.filter(application=application, organisation=organisation).exists():
+            raise ServiceRefused(
+                _(
+                    "%(organisation)s fait déjà partie du partenariat de ce dossier : choisissez "
+                    "une autre organisation."
+                )
+                % {"organisation": organisation.legal_name}
+            )
+        last = Partner.objects.filter(application=application).aggregate(n=Max("number"))["n"]
+        partner = Partner.objects.create(
+            application=application,
+            organisation=organisation,
+            role=invitation.role or PartnerRole.PARTNER,
+            number=(last or 0) + 1,
+            contact_name=actor.get_full_name(),
+            contact_email=actor.email,
+        )
+        invitation.status = InvitationStatus.ACCEPTED
+        invitation.accepted_at = now
+        invitation.accepted_by = actor
+        invitation.partner = partner
+        invitation.save(update_fields=["status", "accepted_at", "accepted_by", "partner"])
+    return partner
+
+
+def partner_invitation_cancel(*, invitation: Invitation, actor) -> Invitation:
+    """A member of the lead cancels an invitation still waiting: its link stops working."""
+    with transaction.atomic():
+        access = _locked_access(invitation.application, actor)
+        _check_manager_of_consortium(access)
+        cancelled = Invitation.objects.filter(
+            pk=invitation.pk, status=InvitationStatus.PENDING
+        ).update(status=InvitationStatus.REVOKED)
+        if not cancelled:
+            raise ServiceRefused(
+                _("Cette invitation n'attend plus de réponse : elle ne peut pas être annulée.")
+            )
+    invitation.status = InvitationStatus.REVOKED
+    return invitation
+
+
+def partner_remove(*, partner: Partner, actor) -> None:
+    """A member of the lead removes a partner (never the lead itself) from a draft's
+    consortium, with its budget lines, co-financing plan and attachments. The other
+    partners keep their numbers."""
+    with transaction.atomic():
+        access = _locked_access(partner.application, actor)
+        _check_manager_of_consortium(access)
+        current = next((p for p in access.partners if p.pk == partner.pk), None)
+        if current is None:
+            raise ServiceRefused(_("Ce partenaire ne fait plus partie du dossier."))
+        if current.is_lead:
+            raise ServiceRefused(
+                _(
+                    "Le chef de file ne peut pas être retiré du partenariat : désignez d'abord "
+                    "un autre chef de file."
+                )
+            )
+        Partner.objects.filter(pk=current.pk).delete()
+
+
+def partner_make_lead(*, partner: Partner, actor) -> Partner:
+    """A member of the lead makes another partner the lead of a draft: the former lead
+    becomes a partner first, then the new one becomes the lead, in one transaction (the
+    database admits only one lead per dossier). The former lead's members then read the
+    shared sections; they no longer edit them."""
+    with transaction.atomic():
+        access = _locked_access(partner.application, actor)
+        _check_manager_of_consortium(access)
+        current = next((p for p in access.partners if p.pk == partner.pk), None)
+        if current is None:
+            raise ServiceRefused(_("Ce partenaire ne fait plus partie du dossier."))
+        if current.is_lead:
+            raise ServiceRefused(
+                _("%(organisation)s est déjà le chef de file de ce dossier.")
+                % {"organisation": current.organisation.legal_name}
+            )
+        Partner.objects.filter(application=partner.application_id, role=PartnerRole.LEAD).update(
+            role=PartnerRole.PARTNER
+        )
+        Partner.objects.filter(pk=current.pk).update(role=PartnerRole.LEAD)
+    partner.role = PartnerRole.LEAD
+    return partner
+
+
+def partner_sign_commitment(*, partner: Partner, actor, now: datetime | None = None) -> Partner:
+    """An active member of the partner's organisation signs its commitment letter on a
+    draft: who and when are recorded. Signed once."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        access = _locked_access(partner.application, actor)
+        current = next((p for p in access.partners if p.pk == partner.pk), None)
+        if current is None:
+            raise ServiceRefused(_("Ce partenaire ne fait plus partie du dossier."))
+        _check_member_of_partner(access, current)
+        signed = Partner.objects.filter(pk=current.pk, commitment_signed_at__isnull=True).update(
+            commitment_signed_at=now, commitment_signed_by=actor
+        )
+        if not signed:
+            done = Partner.objects.select_related("commitment_signed_by").get(pk=current.pk)
+            who = done.commitment_signed_by
+            raise ServiceRefused(
+                _("La lettre d'engagement a déjà été signée par %(who)s le %(when)s.")
+                % {
+                    "who": (who.get_full_name() or who.email) if who else _("quelqu'un"),
+                    "when": _say(done.commitment_signed_at),
+                }
+            )
+    partner.commitment_signed_at = now
+    partner.commitment_signed_by = actor
+    return partner
+
+
+def partner_update_contact(
+    *,
+    partner: Partner,
+    actor,
+    contact_name: str,
+    contact_email: str,
+    contact_phone: str = "",
+) -> Partner:
+    """A member of the partner's organisation changes its contact for this dossier (a
+    draft). Only these three columns are written."""
+    with transaction.atomic():
+        access = _locked_access(partner.application, actor)
+        current = next((p for p in access.partners if p.pk == partner.pk), None)
+        if current is None:
+            raise ServiceRefused(_("Ce partenaire ne fait plus partie du dossier."))
+        _check_member_of_partner(access, current)
+        partner.contact_name = contact_name.strip()
+        partner.contact_email = contact_email.strip()
+        partner.contact_phone = contact_phone.strip()
+        partner.save(update_fields=["contact_name", "contact_email", "contact_phone"])
+    return partner

@@ -33,7 +33,7 @@ from calls.models import (
     TargetGroup,
 )
 from partners.choices import LegalType, MembershipRole, PartnerRole
-from partners.models import Membership, Organisation, Partner
+from partners.models import Invitation, Membership, Organisation, Partner, hash_token
 from portal.models import User
 from reporting.models import ProgressReport
 
@@ -316,3 +316,20 @@ def lead_application(*, organisation=None, **kwargs) -> Application:
         number=1,
     )
     return application
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    """An invitation into a consortium, waiting for an answer, valid 14 days. Its link's
+    token is the ``token`` parameter (``token-<n>`` unless given)."""
+
+    class Meta:
+        model = Invitation
+
+    class Params:
+        token = factory.Sequence(lambda n: f"token-{n}")
+
+    application = factory.SubFactory(ApplicationFactory)
+    email = factory.Sequence(lambda n: f"invited{n}@example.org")
+    token_hash = factory.LazyAttribute(lambda o: hash_token(o.token))
+    invited_by = factory.SubFactory(UserFactory)
+    expires_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=14))

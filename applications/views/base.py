@@ -65,7 +65,7 @@ class DossierMixin(LoginRequiredMixin):
             "menu": sections.section_menu(self.access, outcome=outcome, current=self.section),
             "checklist": sections.checklist_items(self.application, outcome),
             "outcome": outcome,
-            "current_section": sections.SECTION_BY_KEY[self.section],
+            "current_section": sections.SECTION_BY_KEY.get(self.section),
         }
 
 

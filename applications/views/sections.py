@@ -17,7 +17,7 @@ class OverviewView(DossierMixin, View):
     """The dossier at a glance: status, sections and their marks, budget in total, what
     is missing, the history of its states."""
 
-    section = sections.SUBMISSION
+    section = "overview"  # not a section of the menu: no item is the current page
 
     def get(self, request, reference):
         context = {
