@@ -901,7 +901,23 @@ def partner_remove(*, partner: Partner, actor) -> None:
                     "un autre chef de file."
                 )
             )
+        from applications.models import Attachment
+
+        files = list(
+            Attachment.objects.filter(partner=current)
+            .exclude(file="")
+            .values_list("file", flat=True)
+        )
         Partner.objects.filter(pk=current.pk).delete()
+        # The rows go with the partner; their stored files once the removal is committed.
+        transaction.on_commit(lambda: _delete_stored_files(files))
+
+
+def _delete_stored_files(names: list[str]) -> None:
+    from django.core.files.storage import default_storage
+
+    for name in names:
+        default_storage.delete(name)
 
 
 def partner_make_lead(*, partner: Partner, actor) -> Partner:

@@ -13,8 +13,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+
+from portal.redirects import safe_next
 
 from . import services
 from .choices import MembershipRole
@@ -70,8 +73,15 @@ def organisation_create(request):
                 )
                 % {"organisation": organisation.legal_name},
             )
-            return redirect("partners:detail", pk=organisation.pk)
-    return render(request, "partners/organisation_form.html", {"form": form, "organisation": None})
+            # Back to where the registration was asked for (an invitation to a dossier).
+            return redirect(
+                safe_next(request) or reverse("partners:detail", args=[organisation.pk])
+            )
+    return render(
+        request,
+        "partners/organisation_form.html",
+        {"form": form, "organisation": None, "next": safe_next(request)},
+    )
 
 
 @login_required

@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.encoding import force_bytes, force_str
-from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from django.utils.http import urlencode, urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from .models import User
@@ -27,7 +27,14 @@ def waiting_for_confirmation(user: User) -> bool:
 
 
 def account_register(
-    *, email: str, first_name: str, last_name: str, password: str, preferred_language: str, request
+    *,
+    email: str,
+    first_name: str,
+    last_name: str,
+    password: str,
+    preferred_language: str,
+    request,
+    next_path: str = "",
 ) -> User:
     """A new inactive account, and the e-mail with the link that activates it.
 
@@ -43,13 +50,14 @@ def account_register(
             is_active=False,
         )
     # The account is committed (no surrounding transaction): send at once.
-    email_confirmation_send(user=user, request=request)
+    email_confirmation_send(user=user, request=request, next_path=next_path)
     return user
 
 
-def email_confirmation_send(*, user: User, request) -> int:
+def email_confirmation_send(*, user: User, request, next_path: str = "") -> int:
     """E-mail ``user`` a link that confirms their address, in their language (the link
-    leads to the pages in that language). Returns the number of messages sent."""
+    leads to the pages in that language), and then to ``next_path`` (a path of this site,
+    e.g. the invitation that brought them). Returns the number of messages sent."""
     with translation.override(user.preferred_language):
         path = reverse(
             "confirm_email",
@@ -58,6 +66,8 @@ def email_confirmation_send(*, user: User, request) -> int:
                 "token": email_confirmation_token.make_token(user),
             },
         )
+        if next_path:
+            path += "?" + urlencode({"next": next_path})
         context = {
             "user": user,
             "link": request.build_absolute_uri(path),

@@ -24,6 +24,7 @@ from .forms import (
     RegistrationForm,
     ResendConfirmationForm,
 )
+from .redirects import safe_next
 
 
 def home(request):
@@ -64,8 +65,12 @@ class RegisterView(FormView):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            return redirect("home")
+            return redirect(safe_next(request) or "home")
         return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        # Where the confirmation link leads after activating (an invitation, for example).
+        return super().get_context_data(next=safe_next(self.request), **kwargs)
 
     def form_valid(self, form):
         data = form.cleaned_data
@@ -77,6 +82,7 @@ class RegisterView(FormView):
                 password=data["password1"],
                 preferred_language=data["preferred_language"],
                 request=self.request,
+                next_path=safe_next(self.request),
             )
         except IntegrityError:
             # Another request registered the address between the check and the insert.
@@ -103,7 +109,7 @@ def confirm_email(request, uidb64: str, token: str):
         request,
         _("Votre adresse e-mail est confirmée : votre compte est actif et vous êtes connecté."),
     )
-    return redirect("home")
+    return redirect(safe_next(request) or "home")
 
 
 class ResendConfirmationView(FormView):

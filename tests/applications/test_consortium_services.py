@@ -373,3 +373,17 @@ def test_an_unrelated_person_is_told_nothing_about_the_dossier(dossier, charlie,
 def test_the_invitation_token_is_long_and_url_safe(draft, alice):
     invitation = _invite(draft, alice)
     assert re.fullmatch(r"[A-Za-z0-9_-]{40,}", invitation.token)
+
+
+def test_removing_a_partner_deletes_its_stored_files_once_committed(
+    dossier, alice, org_b, django_capture_on_commit_callbacks
+):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    b = dossier.partners.get(organisation=org_b)
+    name = default_storage.save("attachments/lettre-b.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"))
+    f.AttachmentFactory(application=dossier, partner=b, file=name)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.partner_remove(partner=b, actor=alice)
+    assert not default_storage.exists(name)

@@ -30,9 +30,15 @@ def world(transactional_db):
     alice = f.UserFactory(email="alice@a.example.org", first_name="Alice", last_name="Martin")
     f.MembershipFactory(user=alice, organisation=lead, role=MembershipRole.LEGAL_REPRESENTATIVE)
     application = f.lead_application(call=call, organisation=lead, created_by=alice)
-    f.PartnerFactory(
+    partner_b = f.PartnerFactory(
         application=application, organisation=partner, role=PartnerRole.PARTNER, number=2
     )
+    lead_partner = application.partners.get(number=1)
+    f.WorkPackageFactory(application=application, number=1, lead_partner=lead_partner)
+    f.BudgetLineFactory(partner=lead_partner)
+    f.BudgetLineFactory(partner=partner_b)
+    f.CofinancingFactory(partner=lead_partner)
+    f.IndicatorFactory(application=application)
     return {"call": call, "application": application, "organisation": lead}
 
 
@@ -47,10 +53,27 @@ def _log_in(page, base_url):
 PUBLIC_PAGES = ("home", "calls:list", "login", "register", "password_reset")
 
 DOSSIER_PAGES = (
-    "overview",
-    "identification",
-    "context",
-    "priorities",
+    ("overview", ()),
+    ("identification", ()),
+    ("context", ()),
+    ("priorities", ()),
+    ("consortium", ()),
+    ("partner_edit", (1,)),
+    ("partner_edit", (2,)),
+    ("partner_remove", (2,)),
+    ("partner_make_lead", (2,)),
+    ("work_packages", ()),
+    ("work_package", (1,)),
+    ("indicators", ()),
+    ("budget", ()),
+    ("partner_budget", (1,)),
+    ("partner_budget", (2,)),
+    ("cofinancing", ()),
+    ("partner_cofinancing", (1,)),
+    ("attachments", ()),
+    ("submit", ()),
+    ("withdraw", ()),
+    ("copy", ()),
 )
 
 
@@ -68,12 +91,15 @@ def test_dossier_pages_have_no_serious_violation(world, live_server, browser_pag
     page = browser_page
     _log_in(page, live_server.url)
     reference = world["application"].reference
-    for name in DOSSIER_PAGES:
-        response = page.goto(live_server.url + reverse(f"applications:{name}", args=[reference]))
-        assert response.status == 200, name
-        assert_accessible(page, name)
-        screenshot(page, f"a11y-dossier-{name}")
+    for name, args in DOSSIER_PAGES:
+        url = reverse(f"applications:{name}", args=[reference, *args])
+        response = page.goto(live_server.url + url)
+        assert response.status == 200, url
+        assert_accessible(page, url)
+        screenshot(page, f"a11y-dossier-{name}-{'-'.join(map(str, args))}")
     for name, args in (
+        ("applications:dashboard", []),
+        ("applications:start", [world["call"].reference]),
         ("partners:list", []),
         ("partners:create", []),
         ("partners:join", []),

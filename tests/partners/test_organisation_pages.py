@@ -740,3 +740,17 @@ def test_the_organisation_pages_speak_dutch_and_english(client, org_a, alice):
     assert "Identity and contact details" in text(english)
     assert "Invite a colleague" in text(english)
     assert "Vul het SIRET-nummer van de organisatie in" in text(refused)
+
+
+def test_registering_an_organisation_from_an_invitation_goes_back_to_it(client, alice):
+    client.force_login(alice)
+    invitation = "/invitations/abc123/"
+    page = client.get(reverse("partners:create") + "?next=" + invitation)
+    assert f'name="next" value="{invitation}"' in page.content.decode()
+    response = client.post(reverse("partners:create"), french_form(next=invitation))
+    assert response["Location"] == invitation
+    response = client.post(
+        reverse("partners:create"),
+        french_form(siret=f.VALID_SIRETS[3], next="https://evil.example/"),
+    )
+    assert response["Location"].startswith("/organisations/")

@@ -545,3 +545,22 @@ def test_the_hints_are_tied_to_their_fields(client):
     )
     assert 'autocomplete="new-password"' in page
     assert 'autocomplete="given-name"' in page
+
+
+def test_registering_from_an_invitation_leads_back_to_it_after_confirmation(client, mailoutbox):
+    invitation = "/invitations/abc123/"
+    page = client.get(reverse("register") + "?next=" + invitation)
+    assert f'name="next" value="{invitation}"' in page.content.decode()
+    client.post(reverse("register"), {**registration(), "next": invitation})
+    link = link_in(mailoutbox[0])
+    assert link.endswith("?next=%2Finvitations%2Fabc123%2F")
+    response = client.get(link)
+    assert response["Location"] == invitation
+
+
+def test_a_next_address_on_another_site_is_dropped(client, mailoutbox):
+    client.post(reverse("register"), {**registration(), "next": "//evil.example/x"})
+    link = link_in(mailoutbox[0])
+    assert "next" not in link
+    response = client.get(link + "?next=https://evil.example/")
+    assert response["Location"] == reverse("home")
