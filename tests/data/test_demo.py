@@ -320,3 +320,25 @@ def test_a_later_load_moves_the_demo_calls_dates_forward(demo, db):
     load_demo(now=later)
     assert counts() == before
     assert "FSE-VM-312-2026" in Call.objects.open_at(later).values_list("reference", flat=True)
+
+
+def test_every_demo_dossier_opens_on_every_section_for_its_lead(demo, db, client):
+    """The demo logins reach their dossiers' pages: each page answers, none fails."""
+    from django.urls import reverse
+
+    from applications.sections import SECTIONS
+
+    opened = 0
+    for application in Application.objects.all():
+        lead = application.partners.get(role="lead")
+        member = Membership.objects.filter(organisation=lead.organisation, is_active=True).first()
+        if member is None:
+            continue
+        opened += 1
+        client.force_login(member.user)
+        names = ["overview", *(section.url_name.split(":")[1] for section in SECTIONS)]
+        for name in names:
+            url = reverse(f"applications:{name}", args=[application.reference])
+            assert client.get(url).status_code == 200, url
+        assert client.get(reverse("applications:dashboard")).status_code == 200
+    assert opened >= 2  # PASS'EMPLOI (lillomomes@) and the FSE draft (candidat@)
