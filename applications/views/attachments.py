@@ -234,6 +234,8 @@ def download(request, reference, pk):
     addressed under this one's reference)."""
     access = dossier_access(request.user, reference)
     attachment = get_object_or_404(Attachment, pk=pk, application=access.application)
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError:
