@@ -274,3 +274,23 @@ def test_query_counts_are_the_same_for_2_and_20_partners(
     # (the priorities and target groups lists on their page), the section's version, and the
     # session saved again with its new expiry (savepoint, update, release).
     assert len(two) == EXPECTED_QUERIES[name]
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", ["Save", "Context and objectives", "Eligibility", "Financing plan"]),
+        ("nl", ["Opslaan", "Financieringsplan"]),
+    ],
+)
+def test_the_dossier_pages_speak_english_and_dutch(client, alice, dossier, language, expected):
+    from django.utils import translation
+
+    client.force_login(alice)
+    with translation.override(language):
+        url = _url("identification", dossier)
+    html = client.get(url).content.decode()
+    assert f'<html lang="{language}">' in html
+    for text in expected:
+        assert text in html, text
+    assert "Enregistrer" not in html
