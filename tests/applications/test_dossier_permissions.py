@@ -14,6 +14,7 @@ from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 
+
 @pytest.fixture
 def full_dossier(dossier, alice):
     lead = dossier.partners.get(number=1)
