@@ -31,6 +31,7 @@ from .models import (
     Assessment,
     Attachment,
     BudgetLine,
+    ClarificationRequest,
     Cofinancing,
     Decision,
     Deliverable,
@@ -165,6 +166,13 @@ class SectionVersionInline(ReadOnlyAdminMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("updated_by")
 
 
+class ClarificationRequestInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = ClarificationRequest
+    extra = 0
+    fields = ("asked_at", "asked_by", "question", "sections", "answered_at", "answered_by")
+    readonly_fields = fields
+
+
 class ApplicationAdminForm(forms.ModelForm):
     """Measures, target groups and priorities offered are those of the call's programme."""
 
@@ -202,6 +210,7 @@ class ApplicationAdmin(admin.ModelAdmin):
         IndicatorInline,
         AttachmentInline,
         StatusChangeInline,
+        ClarificationRequestInline,
         SectionVersionInline,
     )
     fieldsets = (

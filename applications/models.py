@@ -494,6 +494,50 @@ class Attachment(models.Model):
         return f"{self.document_type}: {self.original_name}"
 
 
+class ClarificationRequest(models.Model):
+    """An officer's request for clarification on a submitted dossier: the question and the
+    sections it reopens. Only those sections can be edited until the applicant resubmits;
+    the resubmission freezes a new snapshot and the earlier one stays readable."""
+
+    application = models.ForeignKey(
+        Application,
+        on_delete=models.CASCADE,
+        related_name="clarifications",
+        verbose_name=_("dossier"),
+    )
+    question = models.TextField(_("question"))
+    sections = models.JSONField(_("sections rouvertes"), default=list)
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("demandée par"),
+    )
+    asked_at = models.DateTimeField(_("demandée le"), default=timezone.now)
+    answered_at = models.DateTimeField(_("répondue le"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("répondue par"),
+    )
+
+    class Meta:
+        verbose_name = _("demande de compléments")
+        verbose_name_plural = _("demandes de compléments")
+        ordering = ["application", "asked_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(question=""), name="applications_clarification_has_question"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application.reference}: {self.question[:60]}"
+
+
 class EligibilityScreening(models.Model):
     """The officer's screening of one eligibility rule of a submitted dossier: the engine's
     verdict as frozen at submission, and the officer's confirmed (or overridden) verdict

@@ -39,6 +39,35 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
+APPLICANT = "applicant"
+OFFICER = "officer"
+
+# Who fires each transition, by the state it leads to: the lead's members submit and
+# withdraw; an officer of the call's authority does everything else. The services check it
+# (``may_fire``) before calling ``transition``.
+FIRED_BY: dict[str, str] = {
+    S.SUBMITTED: APPLICANT,
+    S.WITHDRAWN: APPLICANT,
+    S.ELIGIBILITY_REVIEW: OFFICER,
+    S.CLARIFICATION_REQUESTED: OFFICER,
+    S.ADMISSIBLE: OFFICER,
+    S.INELIGIBLE: OFFICER,
+    S.UNDER_ASSESSMENT: OFFICER,
+    S.SELECTED: OFFICER,
+    S.RESERVE: OFFICER,
+    S.REJECTED: OFFICER,
+    S.CONTRACTED: OFFICER,
+    S.IN_PROGRESS: OFFICER,
+    S.CLOSED: OFFICER,
+}
+
+
+def may_fire(role: str, to_status: str) -> bool:
+    """Whether ``role`` (APPLICANT or OFFICER) fires the transitions leading to
+    ``to_status``."""
+    return FIRED_BY.get(to_status) == role
+
+
 class TransitionError(Exception):
     """The transition is not allowed from the current state, or the state changed meanwhile
     (someone else acted first)."""

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "calls",
     "partners",
     "applications",
+    "review",
     "reporting",
 ]
 

@@ -14,5 +14,6 @@ urlpatterns += i18n_patterns(
     path("", include("calls.urls")),
     path("", include("partners.urls")),
     path("", include("applications.urls")),
+    path("", include("review.urls")),
     prefix_default_language=False,
 )

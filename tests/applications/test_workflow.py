@@ -110,3 +110,12 @@ def test_an_imported_history_keeps_the_instant_it_is_given(dossier, olivia):
     dossier.refresh_from_db()
     assert dossier.submitted_at == filed
     assert StatusChange.objects.get(pk=change.pk).created_at == filed
+
+
+def test_every_state_a_transition_leads_to_has_the_role_that_fires_it():
+    from applications.workflow import APPLICANT, FIRED_BY, OFFICER, TRANSITIONS, may_fire
+
+    targets = {to for tos in TRANSITIONS.values() for to in tos}
+    assert targets == set(FIRED_BY)
+    assert may_fire(APPLICANT, "submitted") and not may_fire(OFFICER, "submitted")
+    assert may_fire(OFFICER, "selected") and not may_fire(APPLICANT, "selected")
