@@ -18,7 +18,7 @@ from partners.choices import PartnerRole
 from partners.models import Membership, Partner
 
 from .choices import ApplicationStatus
-from .models import Application, SectionVersion, Snapshot
+from .models import Application, ClarificationRequest, SectionVersion, Snapshot
 from .snapshot import dossier_as_data, fingerprint
 from .workflow import TransitionError, transition
 
@@ -94,6 +94,11 @@ def application_submit(*, application: Application, actor, now: datetime | None 
             created_by=actor,
             created_at=now,
         )
+        if locked.status == ApplicationStatus.CLARIFICATION_REQUESTED:
+            # The resubmission answers the officer's open request for clarification.
+            ClarificationRequest.objects.filter(
+                application=locked, answered_at__isnull=True
+            ).update(answered_at=now, answered_by=actor)
         transition(application=locked, to_status=ApplicationStatus.SUBMITTED, actor=actor, at=now)
         transaction.on_commit(lambda: send_acknowledgement(snapshot_id=snapshot.pk))
     application.refresh_from_db()
@@ -250,6 +255,15 @@ def section_versions(*, application: Application, keys) -> dict[str, int]:
     return {key: found.get(key, 0) for key in keys}
 
 
+# Version keys whose prefix is not the name of their section.
+_KEY_PREFIX_SECTIONS = {"wp": "work_packages", "partner": "consortium"}
+
+
+def _section_of_key(key: str) -> str:
+    prefix = key.split("-", 1)[0]
+    return _KEY_PREFIX_SECTIONS.get(prefix, prefix)
+
+
 def section_save(
     *,
     application: Application,
@@ -258,20 +272,33 @@ def section_save(
     actor,
     write: Callable[[], object],
     now: datetime | None = None,
+    section: str | None = None,
 ) -> int:
     """Save section ``key`` of a draft dossier with ``write``, if the section is still at
-    ``version`` (the one the editor's form was built from); returns the new version.
+    ``version`` (the one the editor's form was built from); returns the new version. While
+    a clarification is requested, only a section the request reopens is saved: ``section``
+    names it (by default the key's prefix: ``budget-12`` is the budget section).
 
     The dossier's row is locked for the save, so a save never interleaves with a submission
     (which freezes the dossier under the same lock); the section's version is raised with a
     compare-and-set, and a version that moved meanwhile raises :class:`SectionConflict`
     before anything is written."""
-    from .permissions import EDITABLE_STATUSES
+    from .permissions import EDITABLE_STATUSES, REOPENED_STATUS, reopened_sections
 
     now = now or timezone.now()
+    section = section or _section_of_key(key)
     with transaction.atomic():
         locked = Application.objects.select_for_update().get(pk=application.pk)
-        if locked.status not in EDITABLE_STATUSES:
+        if locked.status not in EDITABLE_STATUSES and not (
+            locked.status == REOPENED_STATUS and section in reopened_sections(locked)
+        ):
+            if locked.status == REOPENED_STATUS:
+                raise ServiceRefused(
+                    _(
+                        "La demande de compléments ne rouvre pas cette section : elle se lit, "
+                        "elle ne se modifie pas."
+                    )
+                )
             raise ServiceRefused(
                 _("Ce dossier est à l'état « %(status)s » : il ne peut plus être modifié.")
                 % {"status": locked.get_status_display()}

@@ -38,6 +38,7 @@ from django.utils.translation import gettext_lazy
 from calls.models import DocumentType
 from partners.models import Partner
 
+from . import sections
 from .models import Application, Attachment
 from .permissions import DossierAccess, dossier_access
 from .services import ServiceRefused
@@ -473,11 +474,12 @@ class AttachmentForm(forms.Form):
 
 
 def _locked_access(application: Application, actor) -> DossierAccess:
+    # The attachments section: editable on a draft, or while a clarification reopens it.
     """The dossier locked for the write (a submission takes the same lock), with what
     ``actor`` may do with it in its current state."""
     list(Application.objects.select_for_update().filter(pk=application.pk).values_list("pk"))
     try:
-        return dossier_access(actor, application.reference)
+        return dossier_access(actor, application.reference, section=sections.ATTACHMENTS)
     except Http404:
         raise ServiceRefused(_("Ce dossier n'existe pas ou ne vous est pas accessible.")) from None
 

@@ -608,7 +608,7 @@ def _say(instant: datetime) -> str:
     return formats.date_format(timezone.localtime(instant), "DATETIME_FORMAT")
 
 
-def _locked_access(application, actor):
+def _locked_access(application, actor, *, section: str | None = None):
     """The dossier's row locked until the end of the transaction (consortium changes of one
     dossier happen one at a time, and never during a submission, which takes the same lock),
     and what ``actor`` may do with it, read after the lock."""
@@ -617,7 +617,7 @@ def _locked_access(application, actor):
 
     Application.objects.select_for_update().filter(pk=application.pk).first()
     try:
-        return dossier_access(actor, application.reference)
+        return dossier_access(actor, application.reference, section=section)
     except Http404:
         raise ServiceRefused(_("Ce dossier n'existe pas ou vous n'y avez pas accès.")) from None
 
@@ -949,7 +949,7 @@ def partner_sign_commitment(*, partner: Partner, actor, now: datetime | None = N
     draft: who and when are recorded. Signed once."""
     now = now or timezone.now()
     with transaction.atomic():
-        access = _locked_access(partner.application, actor)
+        access = _locked_access(partner.application, actor, section="consortium")
         current = next((p for p in access.partners if p.pk == partner.pk), None)
         if current is None:
             raise ServiceRefused(_("Ce partenaire ne fait plus partie du dossier."))
@@ -983,7 +983,7 @@ def partner_update_contact(
     """A member of the partner's organisation changes its contact for this dossier (a
     draft). Only these three columns are written."""
     with transaction.atomic():
-        access = _locked_access(partner.application, actor)
+        access = _locked_access(partner.application, actor, section="consortium")
         current = next((p for p in access.partners if p.pk == partner.pk), None)
         if current is None:
             raise ServiceRefused(_("Ce partenaire ne fait plus partie du dossier."))

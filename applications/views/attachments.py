@@ -20,8 +20,8 @@ from partners.choices import PartnerRole
 from partners.models import Partner
 
 from .. import sections
-from ..models import Attachment
-from ..permissions import dossier_access
+from ..models import Application, Attachment
+from ..permissions import can_download_as_officer, dossier_access
 from ..services import ServiceRefused
 from ..uploads import (
     AttachmentForm,
@@ -230,10 +230,18 @@ delete = AttachmentDeleteView.as_view()
 @login_required
 def download(request, reference, pk):
     """The file as it was uploaded, under its original name and detected media type, for
-    those who may see the dossier (404 for anyone else, and for a file of another dossier
-    addressed under this one's reference)."""
-    access = dossier_access(request.user, reference)
-    attachment = get_object_or_404(Attachment, pk=pk, application=access.application)
+    those who may see the dossier and for the officers of its call's authority once it is
+    submitted (404 for anyone else, and for a file of another dossier addressed under this
+    one's reference)."""
+    try:
+        application = dossier_access(request.user, reference).application
+    except Http404:
+        application = get_object_or_404(
+            Application.objects.select_related("call"), reference=reference
+        )
+        if not can_download_as_officer(request.user, application):
+            raise
+    attachment = get_object_or_404(Attachment, pk=pk, application=application)
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET", "HEAD"])
     try:

@@ -53,6 +53,8 @@ class DossierMixin(LoginRequiredMixin):
                 return _session_expired()
             return self.handle_no_permission()
         self.access: DossierAccess = dossier_access(request.user, kwargs["reference"])
+        # While a clarification is requested, only the reopened sections are editable.
+        self.access.section = self.section
         self.application = self.access.application
         return super().dispatch(request, *args, **kwargs)
 
@@ -120,6 +122,11 @@ class SectionView(DossierMixin, View):
 
     def read_only_reason(self) -> str:
         if not self.access.is_editable:
+            if self.access.clarification is not None:
+                return _(
+                    "La demande de compléments du service instructeur ne rouvre pas cette "
+                    "section : elle se lit, elle ne se modifie pas."
+                )
             return _(
                 "Ce dossier est à l'état « %(status)s » : il se lit, il ne se modifie plus."
             ) % {"status": self.application.get_status_display()}
@@ -174,6 +181,7 @@ class SectionView(DossierMixin, View):
                 version=version,
                 actor=request.user,
                 write=lambda: self.write(forms),
+                section=self.section,
             )
         except SectionConflict as conflict:
             return self._respond_form(
