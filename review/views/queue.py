@@ -1,10 +1,314 @@
-"""(Being built.)"""
+"""The officers' queue: every dossier of their authorities' calls, filtered, sorted and
+paged; counts per status; bulk assignment of assessors; the selection as CSV.
 
-from django.http import Http404
+Only an active officer sees it: anyone else gets a 404 (the page does not exist for them),
+a visitor the login page. Rows, counts and exports all start from
+``review.permissions.applications_for_officer``.
+"""
+
+from __future__ import annotations
+
+import csv
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponseRedirect, StreamingHttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from applications.choices import ApplicationStatus
+from applications.services import ServiceRefused
+from applications.workflow import TransitionError
+from partners.choices import COUNTRY_CHOICES, LegalType
+
+from .. import selectors
+from ..assignment import assessments_assign
+from ..forms import QUEUE_STATUSES, BulkAssignForm, QueueFilterSet
+from ..permissions import is_officer
+
+STATUS_CONFLICT = 409
+SORTS = ("reference", "submitted_at", "status", "budget", "lead")
+VERDICT_LABELS = dict(selectors.VERDICT_CHOICES)
+COUNTRY_LABELS = dict(COUNTRY_CHOICES)
+LEGAL_TYPE_LABELS = dict(LegalType.choices)
 
 
-def _todo(*args, **kwargs):
-    raise Http404
+def _officer_or_404(request) -> None:
+    if not is_officer(request.user):
+        raise Http404
 
 
-queue = export_csv = bulk_assign = _todo
+class CountedPaginator(Paginator):
+    """A paginator told its count: the queue knows it from its counts per status, which
+    saves a second pass of the filters over the officer's dossiers."""
+
+    def __init__(self, object_list, per_page, *, count: int):
+        super().__init__(object_list, per_page)
+        self.__dict__["count"] = count
+
+
+def _query(request, **changes) -> str:
+    """The current query string with ``changes`` (a None value removes the key)."""
+    query = request.GET.copy()
+    for key, value in changes.items():
+        query.pop(key, None)
+        if value is not None:
+            query[key] = value
+    return f"?{query.urlencode()}"
+
+
+def _sort_links(request, current: list[str]) -> dict[str, dict]:
+    """For each sortable column: the address that sorts by it (ascending first, then the
+    other way when it is already the sort) and its ``aria-sort`` state."""
+    first = current[0] if current else "-submitted_at"
+    links = {}
+    for key in SORTS:
+        if first == key:
+            ordering, state = f"-{key}", "ascending"
+        elif first == f"-{key}":
+            ordering, state = key, "descending"
+        else:
+            ordering, state = key, None
+        links[key] = {"url": _query(request, page=None, ordering=ordering), "state": state}
+    return links
+
+
+def _decorate(rows) -> None:
+    """Labels of the codes the rows carry (countries, legal types, verdicts)."""
+    for row in rows:
+        row.lead_country_label = COUNTRY_LABELS.get(row.lead_country, row.lead_country or "")
+        row.lead_legal_type_label = LEGAL_TYPE_LABELS.get(row.lead_legal_type, "")
+        row.verdict_label = VERDICT_LABELS.get(row.frozen_verdict, "")
+        row.assessor_names = [
+            assessment.assessor.get_full_name() or assessment.assessor.email
+            for assessment in row.assessments.all()
+        ]
+
+
+@login_required
+@require_GET
+def queue(request):
+    """The queue. Its queries are the same in number whatever the number of dossiers
+    (tests/review/test_queue.py pins them): the officer's calls, measures and assessors
+    (the filters' choices), the counts per status, the page's ids, its rows, their
+    assessors."""
+    _officer_or_404(request)
+    filterset = QueueFilterSet(request.GET, user=request.user)
+    counts = selectors.status_counts(filterset.qs_without("status"))
+    status = filterset.form.cleaned_data.get("status")
+    total = counts.get(status, 0) if status else sum(counts.values())
+    paginator = CountedPaginator(
+        filterset.qs.values_list("pk", flat=True), filterset.per_page, count=total
+    )
+    page = paginator.get_page(request.GET.get("page"))
+    rows = selectors.queue_page_rows(request.user, list(page.object_list))
+    _decorate(rows)
+
+    status_links = [
+        {
+            "value": value,
+            "label": label,
+            "count": counts[value],
+            "url": _query(request, page=None, status=value),
+            "current": value == status,
+        }
+        for value, label in QUEUE_STATUSES
+        if counts.get(value)
+    ]
+    page_query = request.GET.copy()
+    page_query.pop("page", None)
+    return render(
+        request,
+        "review/queue.html",
+        {
+            "filterset": filterset,
+            "form": filterset.form,
+            "page_obj": page,
+            "rows": rows,
+            "total": total,
+            "all_count": sum(counts.values()),
+            "status_links": status_links,
+            "all_statuses_url": _query(request, page=None, status=None),
+            "status": status,
+            "sorts": _sort_links(request, filterset.form.cleaned_data.get("ordering") or []),
+            "query_without_page": page_query.urlencode(),
+            "assessors": filterset.assessors,
+            "current_url": request.get_full_path(),
+        },
+    )
+
+
+def _back(request) -> str:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("review:queue")
+
+
+@login_required
+@require_POST
+def bulk_assign(request):
+    """Assign the chosen assessors to the ticked dossiers, then back to the queue with
+    what was done (and what was not, by reference)."""
+    _officer_or_404(request)
+    form = BulkAssignForm(request.POST, user=request.user)
+    back = _back(request)
+    if not form.is_valid():
+        if form.refers_to_unknown_dossier:
+            raise Http404
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return HttpResponseRedirect(back)
+    try:
+        result = assessments_assign(
+            applications=form.cleaned_data["ids"],
+            assessors=form.cleaned_data["assessors"],
+            actor=request.user,
+        )
+    except ServiceRefused as refusal:
+        messages.error(request, refusal.message)
+        return HttpResponseRedirect(back)
+    except TransitionError as error:
+        if not error.conflict:
+            raise
+        return render(
+            request,
+            "review/_queue_conflict.html",
+            {"message": error.message, "back": back},
+            status=STATUS_CONFLICT,
+        )
+    if result.created:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d attribution enregistrée.",
+                "%(count)d attributions enregistrées.",
+                len(result.created),
+            )
+            % {"count": len(result.created)},
+        )
+    if result.existing:
+        messages.info(
+            request,
+            ngettext(
+                "%(count)d attribution existait déjà : elle est conservée telle quelle.",
+                "%(count)d attributions existaient déjà : elles sont conservées telles quelles.",
+                len(result.existing),
+            )
+            % {"count": len(result.existing)},
+        )
+    if result.skipped:
+        messages.warning(
+            request,
+            _("Non attribués, car ni recevables ni en évaluation : %(references)s.")
+            % {"references": ", ".join(a.reference for a in result.skipped)},
+        )
+    return HttpResponseRedirect(back)
+
+
+# --- CSV ----------------------------------------------------------------------------------
+
+
+class _Echo:
+    """A file-like object whose ``write`` returns the line: csv.writer then yields lines."""
+
+    def write(self, value):
+        return value
+
+
+def _amount(value: Decimal | None) -> str:
+    """An amount as French Excel reads it: no thousands separator, a decimal comma."""
+    if value is None:
+        return ""
+    return f"{value:.2f}".replace(".", ",")
+
+
+def _text(value: str) -> str:
+    """A text cell that a spreadsheet will not take for a formula."""
+    value = value or ""
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def export_csv(request):
+    """The queue's selection as CSV for Excel (UTF-8 with BOM, ``;``, decimal commas):
+    the dossiers under the queue's filters and sort (GET), or only the ticked ones
+    (``ids``, in the query string or posted by the queue's form: a POST keeps the CSRF
+    token out of the address)."""
+    _officer_or_404(request)
+    filterset = QueueFilterSet(request.GET, user=request.user)
+    given = (request.POST if request.method == "POST" else request.GET).getlist("ids")
+    ids = [value for value in given if value.isdigit()]
+    if given:
+        filterset.errors  # noqa: B018
+        queryset = filterset.filters["ordering"].filter(
+            filterset.queryset.filter(pk__in=ids), filterset.form.cleaned_data.get("ordering")
+        )
+    else:
+        queryset = filterset.qs
+    rows = selectors.queue_rows(queryset)
+    status_labels = dict(ApplicationStatus.choices)
+    writer = csv.writer(_Echo(), delimiter=";")
+    header = [
+        _("Référence"),
+        _("Acronyme"),
+        _("Intitulé"),
+        _("Appel"),
+        _("Mesure"),
+        _("Chef de file"),
+        _("Pays du chef de file"),
+        _("Statut juridique du chef de file"),
+        _("État"),
+        _("Déposé le"),
+        _("Budget total (EUR)"),
+        _("Montant UE demandé (EUR)"),
+        _("Éligibilité au dépôt"),
+        _("Évaluateurs"),
+    ]
+
+    def lines():
+        yield "\ufeff"
+        yield writer.writerow(header)
+        for row in rows.iterator(chunk_size=500):
+            submitted = (
+                timezone.localtime(row.submitted_at).strftime("%d/%m/%Y %H:%M")
+                if row.submitted_at
+                else ""
+            )
+            assessors = [
+                a.assessor.get_full_name() or a.assessor.email for a in row.assessments.all()
+            ]
+            yield writer.writerow(
+                [
+                    row.reference,
+                    _text(row.acronym),
+                    _text(row.title),
+                    row.call.reference,
+                    _text(f"{row.measure.code} — {row.measure.name}" if row.measure else ""),
+                    _text(row.lead_name or ""),
+                    COUNTRY_LABELS.get(row.lead_country, row.lead_country or ""),
+                    LEGAL_TYPE_LABELS.get(row.lead_legal_type, ""),
+                    status_labels.get(row.status, row.status),
+                    submitted,
+                    _amount(row.budget),
+                    _amount(row.eu_amount),
+                    VERDICT_LABELS.get(row.frozen_verdict, ""),
+                    _text(", ".join(assessors)),
+                ]
+            )
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    stamp = timezone.localtime().strftime("%Y-%m-%d")
+    response["Content-Disposition"] = f'attachment; filename="instruction-{stamp}.csv"'
+    return response
