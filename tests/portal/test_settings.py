@@ -30,6 +30,7 @@ print(json.dumps({
     "time_zone": settings.TIME_ZONE,
     "hosts": settings.ALLOWED_HOSTS,
     "email_backend": settings.EMAIL_BACKEND,
+    "db_options": settings.DATABASES["default"].get("OPTIONS", {}),
 }))
 """
 
@@ -149,3 +150,14 @@ def test_lists_are_comma_separated_and_refuse_empty_items(monkeypatch):
     monkeypatch.setenv("SOME_HOSTS", "a.example.org,,b.example.org")
     with pytest.raises(ImproperlyConfigured, match="empty item"):
         env_list("SOME_HOSTS", [])
+
+
+
+def test_postgresql_connections_run_without_jit_unless_asked():
+    """The queue's per-dossier totals made the JIT compile longer than the query ran."""
+    url = "postgres://portal:secret@db.example.org:5432/portal"
+    values = json.loads(load_settings(DATABASE_URL=url).stdout)
+    assert values["db_options"] == {"options": "-c jit=off"}
+    values = json.loads(load_settings(DATABASE_URL=url, DATABASE_JIT="on").stdout)
+    assert values["db_options"] == {}
+    assert json.loads(load_settings().stdout)["db_options"] == {}
