@@ -96,12 +96,13 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # The portal's queries are short: PostgreSQL's JIT compiler, triggered by the cost
-    # estimates of the queue's per-dossier totals, took longer to compile than to run them
-    # (bench/README.md, officers' queue). DATABASE_JIT=on gives it back.
-    if not env_bool("DATABASE_JIT", False):
-        DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+# The portal's queries are short: PostgreSQL's JIT compiler, triggered by the cost estimates
+# of the queue's per-dossier totals, took longer to compile than to run them (bench/README.md,
+# officers' queue). DATABASE_JIT=on gives it back.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not env_bool(
+    "DATABASE_JIT", False
+):
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "portal.User"

@@ -152,7 +152,6 @@ def test_lists_are_comma_separated_and_refuse_empty_items(monkeypatch):
         env_list("SOME_HOSTS", [])
 
 
-
 def test_postgresql_connections_run_without_jit_unless_asked():
     """The queue's per-dossier totals made the JIT compile longer than the query ran."""
     url = "postgres://portal:secret@db.example.org:5432/portal"
