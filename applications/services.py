@@ -101,8 +101,51 @@ def application_submit(*, application: Application, actor, now: datetime | None 
             ).update(answered_at=now, answered_by=actor)
         transition(application=locked, to_status=ApplicationStatus.SUBMITTED, actor=actor, at=now)
         transaction.on_commit(lambda: send_acknowledgement(snapshot_id=snapshot.pk))
+        transaction.on_commit(lambda: send_submission_notice(snapshot_id=snapshot.pk))
     application.refresh_from_db()
     return snapshot
+
+
+def send_submission_notice(*, snapshot_id: int) -> int:
+    """Tell the officers of the call's authority, each in their language, that a dossier
+    was submitted (or submitted again after a clarification), with the link to it in their
+    queue. Returns the number of messages sent."""
+    from calls.choices import AuthorityRole
+    from calls.models import AuthorityMember
+
+    snapshot = Snapshot.objects.select_related("application__call").get(pk=snapshot_id)
+    application = snapshot.application
+    officers = AuthorityMember.objects.filter(
+        authority_id=application.call.authority_id,
+        role=AuthorityRole.OFFICER,
+        is_active=True,
+        user__is_active=True,
+    ).select_related("user")
+    sent = 0
+    for member in officers:
+        with translation.override(member.user.preferred_language):
+            if snapshot.number == 1:
+                subject = _("Nouveau dossier déposé : %(reference)s") % {
+                    "reference": application.reference
+                }
+            else:
+                subject = _("Dossier %(reference)s déposé à nouveau (version %(number)s)") % {
+                    "reference": application.reference,
+                    "number": snapshot.number,
+                }
+            body = render_to_string(
+                "applications/email/submission_notice.txt",
+                {
+                    "application": application,
+                    "call": application.call,
+                    "snapshot": snapshot,
+                    "submitted_at": formats.date_format(
+                        timezone.localtime(snapshot.created_at), "DATETIME_FORMAT"
+                    ),
+                },
+            )
+        sent += send_mail(subject, body, None, [member.user.email])
+    return sent
 
 
 def send_acknowledgement(*, snapshot_id: int) -> int:

@@ -58,9 +58,10 @@ def test_the_acknowledgement_goes_to_the_lead_members_and_partner_contacts(
     with django_capture_on_commit_callbacks(execute=True):
         snapshot = application_submit(application=ready, actor=alice)
 
-    recipients = sorted(message.to[0] for message in mail.outbox)
+    acknowledgements = [m for m in mail.outbox if "Accusé de réception" in m.subject]
+    recipients = sorted(message.to[0] for message in acknowledgements)
     assert recipients == ["alice@a.example.org", "contact@b.example.org"]
-    message = mail.outbox[0]
+    message = acknowledgements[0]
     assert ready.reference in message.subject
     assert snapshot.sha256 in message.body
     assert ready.reference in message.body
@@ -134,3 +135,19 @@ def test_the_same_dossier_gives_the_same_fingerprint_and_any_change_another(read
     line.amount = Decimal("10000.01")
     line.save()
     assert fingerprint(dossier_as_data(ready)) != first
+
+
+def test_the_calls_officers_are_told_of_a_submission_in_their_language(
+    ready, alice, olivia, oscar, django_capture_on_commit_callbacks
+):
+    olivia.preferred_language = "en"
+    olivia.save(update_fields=["preferred_language"])
+    with django_capture_on_commit_callbacks(execute=True):
+        snapshot = application_submit(application=ready, actor=alice)
+    notices = [m for m in mail.outbox if m.to == [olivia.email]]
+    assert len(notices) == 1
+    assert ready.reference in notices[0].subject
+    assert "submitted" in notices[0].subject.lower()
+    assert snapshot.sha256 in notices[0].body
+    # An officer of another authority hears nothing of it.
+    assert not [m for m in mail.outbox if m.to == [oscar.email]]
