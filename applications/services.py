@@ -198,6 +198,22 @@ def _say_instant(instant: datetime) -> str:
     return formats.date_format(timezone.localtime(instant), "DATETIME_FORMAT")
 
 
+def call_window_refusal(*, call: Call, now: datetime) -> str:
+    """Why a dossier cannot be created in ``call`` at ``now`` (its dates), or "" when the
+    call is open. Said by ``application_create`` and by the page before its form."""
+    if not call.is_published or now < call.opens_at:
+        return _(
+            "L'appel %(reference)s ouvre le %(opens)s (heure de Paris) : un dossier ne "
+            "peut pas encore y être créé."
+        ) % {"reference": call.reference, "opens": _say_instant(call.opens_at)}
+    if now >= call.closes_at:
+        return _(
+            "L'appel %(reference)s a été clos le %(closes)s (heure de Paris) : un dossier "
+            "ne peut plus y être créé."
+        ) % {"reference": call.reference, "closes": _say_instant(call.closes_at)}
+    return ""
+
+
 def application_create(
     *, call: Call, organisation, actor, now: datetime | None = None, **fields
 ) -> Application:
@@ -211,22 +227,9 @@ def application_create(
             _("Seuls les membres de %(organisation)s peuvent créer un dossier en son nom.")
             % {"organisation": organisation}
         )
-    if not call.is_published or now < call.opens_at:
-        raise ServiceRefused(
-            _(
-                "L'appel %(reference)s ouvre le %(opens)s (heure de Paris) : un dossier ne "
-                "peut pas encore y être créé."
-            )
-            % {"reference": call.reference, "opens": _say_instant(call.opens_at)}
-        )
-    if now >= call.closes_at:
-        raise ServiceRefused(
-            _(
-                "L'appel %(reference)s a été clos le %(closes)s (heure de Paris) : un dossier "
-                "ne peut plus y être créé."
-            )
-            % {"reference": call.reference, "closes": _say_instant(call.closes_at)}
-        )
+    refusal = call_window_refusal(call=call, now=now)
+    if refusal:
+        raise ServiceRefused(refusal)
     with transaction.atomic():
         application = Application.objects.create(
             call=call,

@@ -60,8 +60,6 @@ def assessments_assign(
         raise ServiceRefused(_("Cochez au moins un dossier dans la liste."))
     if not assessors:
         raise ServiceRefused(_("Choisissez au moins un évaluateur."))
-    if not workflow.may_fire(workflow.OFFICER, ApplicationStatus.UNDER_ASSESSMENT):
-        raise ServiceRefused(_("Seul un agent instructeur peut attribuer des évaluateurs."))
 
     result = AssignmentResult()
     with transaction.atomic():

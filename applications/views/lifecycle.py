@@ -13,7 +13,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -22,7 +22,7 @@ from calls.models import Call
 from calls.templatetags.portal_format import paris_datetime
 from partners.permissions import organisations_of
 
-from .. import sections
+from .. import sections, services
 from ..choices import ApplicationStatus
 from ..selectors import budget_overview
 from ..services import (
@@ -134,26 +134,6 @@ def _open_calls():
     return Call.objects.open_at(timezone.now()).order_by("closes_at", "reference")
 
 
-def _say_instant(instant) -> str:
-    return formats.date_format(timezone.localtime(instant), "DATETIME_FORMAT")
-
-
-def _window_refusal(call: Call, now) -> str:
-    """Why a dossier cannot be created in ``call`` now (its dates), or "" when it is open.
-    The same sentences as ``services.application_create``, said before the form is shown."""
-    if now < call.opens_at:
-        return _(
-            "L'appel %(reference)s ouvre le %(opens)s (heure de Paris) : un dossier ne "
-            "peut pas encore y être créé."
-        ) % {"reference": call.reference, "opens": _say_instant(call.opens_at)}
-    if now >= call.closes_at:
-        return _(
-            "L'appel %(reference)s a été clos le %(closes)s (heure de Paris) : un dossier "
-            "ne peut plus y être créé."
-        ) % {"reference": call.reference, "closes": _say_instant(call.closes_at)}
-    return ""
-
-
 # --- start a dossier ----------------------------------------------------------------------
 
 
@@ -188,13 +168,13 @@ class StartView(LoginRequiredMixin, View):
         )
 
     def get(self, request, call_reference):
-        refusal = _window_refusal(self.call, timezone.now())
+        refusal = services.call_window_refusal(call=self.call, now=timezone.now())
         if refusal or not self.has_organisation:
             return self.render_page(refusal=refusal)
         return self.render_page(form=StartForm(organisations=self.organisations))
 
     def post(self, request, call_reference):
-        refusal = _window_refusal(self.call, timezone.now())
+        refusal = services.call_window_refusal(call=self.call, now=timezone.now())
         if refusal:
             return self.render_page(refusal=refusal, status=STATUS_CONFLICT)
         if not self.has_organisation:
