@@ -64,3 +64,12 @@ class ScreeningVerdict(models.TextChoices):
     FAIL = "fail", _("Non conforme")
     WARNING = "warning", _("Avertissement")
     NOT_APPLICABLE = "not_applicable", _("Sans objet")
+
+
+class FrozenVerdict(models.TextChoices):
+    """The eligibility verdict frozen with a submitted version: a blocking rule failed, a
+    rule warned (or failed without blocking), or every rule passed."""
+
+    PASS = "pass", _("Conforme")
+    WARNING = "warning", _("Avec avertissements")
+    FAIL = "fail", _("Règle bloquante non satisfaite")

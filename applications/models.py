@@ -18,6 +18,7 @@ from .choices import (
     AssessmentStatus,
     CostCategory,
     DecisionOutcome,
+    FrozenVerdict,
     FundingSource,
     IndicatorKind,
     ScreeningVerdict,
@@ -94,6 +95,16 @@ class Application(models.Model):
         _("référence de la convention"), max_length=60, blank=True
     )
     contract_signed_on = models.DateField(_("convention signée le"), null=True, blank=True)
+    current_snapshot = models.OneToOneField(
+        "Snapshot",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("version à l'instruction"),
+        help_text=_("La dernière version déposée : celle que les services instruisent."),
+    )
 
     class Meta:
         verbose_name = _("dossier")
@@ -117,7 +128,12 @@ class Application(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["call", "status"], name="applications_call_status_idx"),
+            # The officers' queue reads these columns of every dossier of an authority's
+            # calls to filter, count and sort: an index-only scan instead of the wide rows.
+            models.Index(
+                fields=["call", "status", "id", "current_snapshot", "submitted_at"],
+                name="applications_queue_idx",
+            ),
             models.Index(fields=["updated_at"], name="applications_updated_idx"),
         ]
 
@@ -233,6 +249,14 @@ class Snapshot(models.Model):
     data = models.JSONField(_("contenu"))
     sha256 = models.CharField(_("empreinte SHA-256"), max_length=64)
     eligibility_results = models.JSONField(_("résultats d'éligibilité"), default=list)
+    # Facts of this frozen version, read from ``data`` and ``eligibility_results`` when it
+    # is frozen (``applications.services.snapshot_freeze``): the queue filters and sorts on
+    # them without reading every dossier's lines and JSON.
+    verdict = models.CharField(
+        _("éligibilité au dépôt"), max_length=10, choices=FrozenVerdict.choices
+    )
+    total_budget = models.DecimalField(_("budget total déposé (EUR)"), **MONEY)
+    eu_requested = models.DecimalField(_("montant UE demandé (EUR)"), **MONEY)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("par")
     )
@@ -245,6 +269,18 @@ class Snapshot(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["application", "number"], name="applications_snapshot_unique_number"
+            ),
+            models.CheckConstraint(
+                condition=Q(total_budget__gte=0) & Q(eu_requested__gte=0),
+                name="applications_snapshot_totals_not_negative",
+            ),
+        ]
+        indexes = [
+            # The queue filters on the verdict and sorts on the budget of every dossier's
+            # version under review: an index-only scan instead of the wide rows (the
+            # frozen data and results).
+            models.Index(
+                fields=["id", "verdict", "total_budget"], name="applications_snapshot_queue"
             ),
         ]
 

@@ -13,13 +13,14 @@ from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from calls.choices import CostModel
 from calls.models import Call
 from partners.choices import PartnerRole
 from partners.models import Membership, Partner
 
 from .choices import ApplicationStatus
 from .models import Application, ClarificationRequest, SectionVersion, Snapshot
-from .snapshot import dossier_as_data, fingerprint
+from .snapshot import dossier_as_data, fingerprint, frozen_totals, frozen_verdict
 from .workflow import TransitionError, transition
 
 
@@ -39,6 +40,36 @@ class SubmissionRefused(Exception):
     def __init__(self, reasons: list[str]):
         super().__init__(" ".join(reasons))
         self.reasons = reasons
+
+
+def snapshot_freeze(
+    *, application: Application, results: list[dict], actor, at: datetime | None = None
+) -> Snapshot:
+    """Freeze ``application`` as it stands, with the eligibility ``results`` the applicant
+    saw (``calls.eligibility.freeze``), as its next version: the whole dossier as data, its
+    sha256, and the facts the officers' queue filters and sorts on (verdict, total budget,
+    EU amount requested). The new version becomes the one under review
+    (``Application.current_snapshot``). The caller holds the dossier's row lock (or is the
+    only writer, as an import is)."""
+    data = dossier_as_data(application)
+    total_budget, eu_requested = frozen_totals(
+        data, lump_sum_call=application.call.cost_model == CostModel.LUMP_SUM
+    )
+    snapshot = Snapshot.objects.create(
+        application=application,
+        number=application.snapshots.count() + 1,
+        data=data,
+        sha256=fingerprint(data),
+        eligibility_results=results,
+        verdict=frozen_verdict(results),
+        total_budget=total_budget,
+        eu_requested=eu_requested,
+        created_by=actor,
+        created_at=at or timezone.now(),
+    )
+    Application.objects.filter(pk=application.pk).update(current_snapshot=snapshot)
+    application.current_snapshot = snapshot
+    return snapshot
 
 
 def application_submit(*, application: Application, actor, now: datetime | None = None) -> Snapshot:
@@ -83,17 +114,7 @@ def application_submit(*, application: Application, actor, now: datetime | None 
         outcome = check_application(locked, at=now)
         if not outcome.is_eligible:
             raise SubmissionRefused([result.message for result in outcome.blocking_failures])
-        data = dossier_as_data(locked)
-        number = locked.snapshots.count() + 1
-        snapshot = Snapshot.objects.create(
-            application=locked,
-            number=number,
-            data=data,
-            sha256=fingerprint(data),
-            eligibility_results=freeze(outcome),
-            created_by=actor,
-            created_at=now,
-        )
+        snapshot = snapshot_freeze(application=locked, results=freeze(outcome), actor=actor, at=now)
         if locked.status == ApplicationStatus.CLARIFICATION_REQUESTED:
             # The resubmission answers the officer's open request for clarification.
             ClarificationRequest.objects.filter(

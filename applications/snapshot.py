@@ -15,7 +15,10 @@ from django.db.models import Prefetch
 
 from partners.models import Partner
 
+from .choices import FrozenVerdict, FundingSource
 from .models import Application, WorkPackage
+
+ZERO = Decimal("0.00")
 
 
 def _plain(value):
@@ -170,3 +173,38 @@ def fingerprint(data: dict) -> str:
     """The sha256 of the canonical JSON of ``data``: the same dossier, the same print."""
     canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def frozen_verdict(results: list[dict]) -> str:
+    """The verdict of frozen eligibility results (``calls.eligibility.freeze``): ``fail``
+    when a blocking rule failed, ``warning`` when a rule warned or failed without blocking,
+    ``pass`` otherwise (no rule included): the engine's ``Outcome.verdict``, read back."""
+    if any(item["status"] == "fail" and item["blocking"] for item in results):
+        return FrozenVerdict.FAIL
+    if any(item["status"] in ("warning", "fail") for item in results):
+        return FrozenVerdict.WARNING
+    return FrozenVerdict.PASS
+
+
+def frozen_totals(data: dict, *, lump_sum_call: bool) -> tuple[Decimal, Decimal]:
+    """The total budget and the EU amount requested of a frozen dossier: its lump sum on a
+    lump-sum call (both), else the sum of its partners' budget lines and of their EU
+    co-financing."""
+    if lump_sum_call:
+        amount = Decimal(data["lump_sum"]) if data.get("lump_sum") else ZERO
+        return amount, amount
+    partners = data.get("partners", [])
+    budget = sum(
+        (Decimal(line["amount"]) for partner in partners for line in partner.get("budget", [])),
+        ZERO,
+    )
+    eu = sum(
+        (
+            Decimal(item["amount"])
+            for partner in partners
+            for item in partner.get("cofinancing", [])
+            if item.get("source") == FundingSource.EU
+        ),
+        ZERO,
+    )
+    return budget, eu

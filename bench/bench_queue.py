@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import bench_eligibility as eligibility  # noqa: E402  (sets DATABASE_URL and the settings)
 
 # Version of the queue layer's recipe: a change to ``seed_queue`` bumps it.
-RECIPE = 1
+RECIPE = 2
 STAMP_KEY = "queue"
 EMAIL_DOMAIN = "bench-queue.example.org"
 OFFICER = f"officer@{EMAIL_DOMAIN}"
@@ -188,6 +188,9 @@ def seed_queue(programme) -> None:
                 data={"reference": outcome.reference},
                 sha256=f"{outcome.application_id:064x}",
                 eligibility_results=freeze(outcome),
+                verdict=outcome.verdict,
+                total_budget=0,
+                eu_requested=0,
                 created_by=officer,
                 created_at=eligibility.AT,
             )
@@ -195,6 +198,37 @@ def seed_queue(programme) -> None:
         ]
         Snapshot.objects.bulk_create(snapshots, batch_size=1000)
         del outcomes, snapshots
+        # The frozen totals, as ``applications.snapshot.frozen_totals`` reads them from a
+        # whole snapshot's data, summed here from the lines the stand-in data leaves out;
+        # each dossier's version under review is its snapshot.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                UPDATE applications_snapshot AS s
+                SET total_budget = CASE WHEN c.cost_model = 'lump_sum'
+                        THEN COALESCE(a.lump_sum, 0)
+                        ELSE COALESCE((SELECT SUM(b.amount) FROM applications_budgetline b
+                                       JOIN partners_partner p ON p.id = b.partner_id
+                                       WHERE p.application_id = a.id), 0) END,
+                    eu_requested = CASE WHEN c.cost_model = 'lump_sum'
+                        THEN COALESCE(a.lump_sum, 0)
+                        ELSE COALESCE((SELECT SUM(f.amount) FROM applications_cofinancing f
+                                       JOIN partners_partner p ON p.id = f.partner_id
+                                       WHERE p.application_id = a.id AND f.source = 'eu'), 0)
+                        END
+                FROM applications_application AS a, calls_call AS c
+                WHERE a.id = s.application_id AND c.id = a.call_id AND c.programme_id = %s
+                """,
+                [programme.pk],
+            )
+            cursor.execute(
+                """
+                UPDATE applications_application AS a SET current_snapshot_id = s.id
+                FROM applications_snapshot AS s, calls_call AS c
+                WHERE s.application_id = a.id AND c.id = a.call_id AND c.programme_id = %s
+                """,
+                [programme.pk],
+            )
 
         assessed = list(
             apps.filter(status__in=ASSESSED).order_by("pk").values_list("pk", flat=True)
@@ -216,7 +250,9 @@ def seed_queue(programme) -> None:
         programme.description = json.dumps(stamp)
         programme.save(update_fields=["description"])
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        # As autovacuum would soon after such a load: statistics and the visibility map
+        # (index-only scans).
+        cursor.execute("VACUUM ANALYZE")
     print(f"Queue layer seeded in {time.perf_counter() - started:.1f} s.", flush=True)
 
 

@@ -30,11 +30,13 @@ from applications.models import (
     Decision,
     Deliverable,
     Indicator,
+    Snapshot,
     StatusChange,
     WorkPackage,
 )
-from applications.services import application_next_reference
+from applications.services import application_next_reference, snapshot_freeze
 from applications.workflow import transition
+from calls.eligibility import check_application, freeze
 from calls.models import (
     AssessmentCriterion,
     Authority,
@@ -457,12 +459,23 @@ def _load_application(record, *, calls, organisations, users, tally) -> Applicat
                 contract_reference=record["contract"]["reference"],
                 contract_signed_on=_date(record["contract"]["signed_on"]),
             )
+        at = _instant(step["at"], now=timezone.now()) if "at" in step else timezone.now()
+        if step["to"] == ApplicationStatus.SUBMITTED:
+            # Frozen as it was submitted, with the checklist as it stood that day: the
+            # version the officers' pages and the dossier's PDF show.
+            snapshot_freeze(
+                application=application,
+                results=freeze(check_application(application, at=at)),
+                actor=users[step["actor"]],
+                at=at,
+            )
+            tally.add(Snapshot, CREATED)
         transition(
             application=application,
             to_status=step["to"],
             actor=users[step["actor"]],
             comment=step.get("comment", ""),
-            at=_instant(step["at"], now=timezone.now()) if "at" in step else None,
+            at=at,
         )
         tally.add(StatusChange, CREATED)
         if step["to"] == ApplicationStatus.SELECTED and record.get("decision"):

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",
     "rest_framework",
     "django_filters",
     "portal",
@@ -87,6 +88,10 @@ TEMPLATES = [
         },
     },
 ]
+
+# Widgets are rendered with the project's templates, so that templates/django/forms/ can
+# override Django's (a select's options are written in one loop, not one include each).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # Database: DATABASE_URL (postgres://user:pass@host:5432/name), else a SQLite file.
 DATABASES = {

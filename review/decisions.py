@@ -19,14 +19,14 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Subquery, Sum
+from django.db.models import Sum
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from applications.choices import ApplicationStatus as S
 from applications.choices import DecisionOutcome, FundingSource
-from applications.models import Application, Cofinancing, Decision, Snapshot
+from applications.models import Application, Cofinancing, Decision
 from applications.workflow import TransitionError, can_transition, transition
 from calls.choices import CostModel
 from calls.models import Call
@@ -42,47 +42,28 @@ DECIDABLE_STATUSES = (S.UNDER_ASSESSMENT, S.RESERVE)
 # --- the amount requested ---------------------------------------------------------------
 
 
-def _eu_share_of(data: dict) -> Decimal:
-    return sum(
-        (
-            Decimal(item["amount"])
-            for partner in data.get("partners", [])
-            for item in partner.get("cofinancing", [])
-            if item.get("source") == FundingSource.EU
-        ),
-        ZERO,
-    )
-
-
 def requested_amounts(applications: Sequence[Application], *, call: Call) -> dict[int, Decimal]:
-    """The EU amount each dossier requests, from its latest snapshot (what was submitted),
-    or from the live dossier when it has none: the application's lump sum on a lump-sum
-    call, else the sum of its EU co-financing rows. Two queries at most."""
+    """The EU amount each dossier requests: the one frozen with its version under review
+    (what was submitted), or from the live dossier when it has none: the application's lump
+    sum on a lump-sum call, else the sum of its EU co-financing rows. Two queries at most."""
     if not applications:
         return {}
     ids = [application.pk for application in applications]
-    latest = Snapshot.objects.filter(application=OuterRef("application")).order_by("-number")
     frozen = dict(
-        Snapshot.objects.filter(
-            application_id__in=ids, number=Subquery(latest.values("number")[:1])
-        )
+        Application.objects.filter(pk__in=ids, current_snapshot__isnull=False)
         .order_by()
-        .values_list("application_id", "data")
+        .values_list("pk", "current_snapshot__eu_requested")
     )
     lump_sum = call.cost_model == CostModel.LUMP_SUM
     amounts: dict[int, Decimal] = {}
     live_needed = []
     for application in applications:
-        data = frozen.get(application.pk)
-        if data is None:
-            if lump_sum:
-                amounts[application.pk] = application.lump_sum or ZERO
-            else:
-                live_needed.append(application.pk)
+        if application.pk in frozen:
+            amounts[application.pk] = frozen[application.pk]
         elif lump_sum:
-            amounts[application.pk] = Decimal(data["lump_sum"]) if data.get("lump_sum") else ZERO
+            amounts[application.pk] = application.lump_sum or ZERO
         else:
-            amounts[application.pk] = _eu_share_of(data)
+            live_needed.append(application.pk)
     if live_needed:
         live = dict(
             Cofinancing.objects.filter(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Case, F, IntegerField, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from applications.choices import ApplicationStatus
@@ -56,7 +56,13 @@ class QueueOrderingFilter(django_filters.OrderingFilter):
             if field == "status":
                 qs = qs.alias(status_rank=_STATUS_RANK)
                 field = "status_rank"
-            ordering.append(f"-{field}" if descending else field)
+            if field == "total_budget":
+                # A dossier without a frozen version (none in a well-kept base) sorts last.
+                ordering.append(
+                    F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True)
+                )
+            else:
+                ordering.append(f"-{field}" if descending else field)
         return qs.order_by(*ordering, "pk")
 
 

@@ -2,154 +2,42 @@
 queue of dossiers, its counts per status, the choices of its filters.
 
 Every queryset starts from ``review.permissions.applications_for_officer``: another
-authority's dossier is never read, not even counted. Totals are computed from the lines
-(subqueries, as ``applications.selectors`` does), never stored.
+authority's dossier is never read, not even counted. The totals and the verdict are those
+of the version under review, frozen with it at its submission (``Snapshot.total_budget``,
+``eu_requested``, ``verdict``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db import NotSupportedError
 from django.db.models import (
-    Case,
-    CharField,
     Count,
-    DecimalField,
     Exists,
-    Expression,
     F,
     FilteredRelation,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
-    Sum,
-    Value,
-    When,
 )
-from django.db.models.functions import Coalesce
-from django.utils.translation import gettext_lazy as _
 
-from applications.choices import FundingSource
-from applications.models import Application, Assessment, BudgetLine, Cofinancing, Snapshot
-from calls.choices import AuthorityRole, CostModel
+from applications.choices import FrozenVerdict
+from applications.models import Application, Assessment
+from calls.choices import AuthorityRole
 from calls.models import Measure
 from partners.choices import PartnerRole
 from partners.models import Partner
 
 from .permissions import applications_for_officer, authorities_of, calls_for_officer
 
-ZERO = Decimal("0.00")
-_MONEY = DecimalField(max_digits=14, decimal_places=2)
-
-
 # --- the eligibility verdict frozen at submission ------------------------------------------
 
-VERDICT_PASS = "pass"
-VERDICT_WARNING = "warning"
-VERDICT_FAIL = "fail"
-VERDICT_CHOICES = [
-    (VERDICT_PASS, _("Conforme")),
-    (VERDICT_WARNING, _("Avec avertissements")),
-    (VERDICT_FAIL, _("Règle bloquante non satisfaite")),
-]
-
-
-class FrozenVerdict(Expression):
-    """The verdict of a list of frozen eligibility results (``Snapshot.eligibility_results``,
-    as ``calls.eligibility.freeze`` writes it): ``fail`` when a blocking rule failed,
-    ``warning`` when a rule warned (or failed without blocking), ``pass`` otherwise (an
-    empty list included). Written in SQL so that the queue can filter on it: jsonb
-    containment on PostgreSQL, ``json_each`` on SQLite."""
-
-    output_field = CharField()
-
-    def __init__(self, results):
-        super().__init__()
-        self.results = F(results) if isinstance(results, str) else results
-
-    def get_source_expressions(self):
-        return [self.results]
-
-    def set_source_expressions(self, exprs):
-        (self.results,) = exprs
-
-    def as_sql(self, compiler, connection):
-        raise NotSupportedError(f"FrozenVerdict is not written for {connection.vendor}.")
-
-    def as_postgresql(self, compiler, connection):
-        results, params = compiler.compile(self.results)
-        sql = (
-            f'CASE WHEN {results} @> \'[{{"status": "fail", "blocking": true}}]\'::jsonb '
-            f"THEN 'fail' "
-            f'WHEN {results} @> \'[{{"status": "warning"}}]\'::jsonb '
-            f"OR {results} @> '[{{\"status\": \"fail\"}}]'::jsonb THEN 'warning' "
-            f"ELSE 'pass' END"
-        )
-        return sql, (*params, *params, *params)
-
-    def as_sqlite(self, compiler, connection):
-        # Only the compiled column and constant SQL: nothing from the user is formatted in.
-        results, params = compiler.compile(self.results)
-        status = "json_extract(value, '$.status')"
-        sql = (
-            f"CASE WHEN EXISTS (SELECT 1 FROM json_each({results}) WHERE {status} = 'fail' "  # noqa: S608
-            f"AND json_extract(value, '$.blocking')) THEN 'fail' "
-            f"WHEN EXISTS (SELECT 1 FROM json_each({results}) "
-            f"WHERE {status} IN ('warning', 'fail')) THEN 'warning' "
-            f"ELSE 'pass' END"
-        )
-        return sql, (*params, *params)
-
-
-def frozen_verdict() -> Subquery:
-    """The verdict of the latest snapshot of the outer dossier (NULL without snapshot)."""
-    return Subquery(
-        Snapshot.objects.filter(application=OuterRef("pk"))
-        .order_by("-number")
-        .annotate(verdict=FrozenVerdict("eligibility_results"))
-        .values("verdict")[:1],
-        output_field=CharField(),
-    )
-
-
-# --- totals ------------------------------------------------------------------------------
-
-
-def _sum_per_application(queryset) -> Coalesce:
-    """The sum of ``amount`` over ``queryset``'s rows of the outer dossier's partners."""
-    total = (
-        queryset.filter(partner__application=OuterRef("pk"))
-        .order_by()
-        .values("partner__application")
-        .annotate(total=Sum("amount"))
-        .values("total")
-    )
-    return Coalesce(Subquery(total, output_field=_MONEY), Value(ZERO), output_field=_MONEY)
-
-
-def total_budget() -> Case:
-    """The dossier's total budget: its lump sum on a lump-sum call, else the sum of its
-    partners' budget lines."""
-    return Case(
-        When(call__cost_model=CostModel.LUMP_SUM, then=Coalesce(F("lump_sum"), Value(ZERO))),
-        default=_sum_per_application(BudgetLine.objects.all()),
-        output_field=_MONEY,
-    )
-
-
-def eu_requested() -> Case:
-    """The EU amount requested: the lump sum on a lump-sum call, else the sum of the
-    partners' EU co-financing."""
-    return Case(
-        When(call__cost_model=CostModel.LUMP_SUM, then=Coalesce(F("lump_sum"), Value(ZERO))),
-        default=_sum_per_application(Cofinancing.objects.filter(source=FundingSource.EU)),
-        output_field=_MONEY,
-    )
+VERDICT_PASS = FrozenVerdict.PASS
+VERDICT_WARNING = FrozenVerdict.WARNING
+VERDICT_FAIL = FrozenVerdict.FAIL
+VERDICT_CHOICES = FrozenVerdict.choices
 
 
 # --- the queue ---------------------------------------------------------------------------
@@ -157,13 +45,16 @@ def eu_requested() -> Case:
 
 def queue_base(user) -> QuerySet[Application]:
     """The officer's dossiers (never a draft, never another authority's) with what the
-    filters and the sorts read, computed only when a filter, a sort or the rows use them
-    (aliases): ``lead``, the lead partner (joined once: a dossier has exactly one lead),
-    ``total_budget`` and ``verdict``, the eligibility verdict frozen at submission."""
+    filters and the sorts read, joined only when a filter, a sort or the rows use them
+    (aliases): ``lead``, the lead partner (joined once: a dossier has exactly one lead), and
+    the facts of the version under review (``Application.current_snapshot``, frozen at its
+    submission): ``total_budget``, ``eu_amount`` and ``verdict``. The queue shows what was
+    submitted: an answer being written to a clarification request does not move it."""
     return applications_for_officer(user).alias(
         lead=FilteredRelation("partners", condition=Q(partners__role=PartnerRole.LEAD)),
-        total_budget=total_budget(),
-        verdict=frozen_verdict(),
+        total_budget=F("current_snapshot__total_budget"),
+        eu_total=F("current_snapshot__eu_requested"),
+        verdict=F("current_snapshot__verdict"),
     )
 
 
@@ -196,7 +87,7 @@ def queue_rows(queryset: QuerySet[Application]) -> QuerySet[Application]:
             lead_country=F("lead__organisation__country"),
             lead_legal_type=F("lead__organisation__legal_type"),
             budget=F("total_budget"),
-            eu_amount=eu_requested(),
+            eu_amount=F("eu_total"),
             frozen_verdict=F("verdict"),
         )
         .prefetch_related(

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from applications.choices import ApplicationStatus
 from applications.services import ServiceRefused
 from applications.workflow import TransitionError
+from calls.templatetags.portal_format import money, paris_datetime
 from partners.choices import COUNTRY_CHOICES, LegalType
 
 from .. import selectors
@@ -38,6 +39,7 @@ SORTS = ("reference", "submitted_at", "status", "budget", "lead")
 VERDICT_LABELS = dict(selectors.VERDICT_CHOICES)
 COUNTRY_LABELS = dict(COUNTRY_CHOICES)
 LEGAL_TYPE_LABELS = dict(LegalType.choices)
+VERDICT_BADGES = {"fail": "blocking", "warning": "warning", "pass": "open"}
 
 
 def _officer_or_404(request) -> None:
@@ -81,11 +83,23 @@ def _sort_links(request, current: list[str]) -> dict[str, dict]:
 
 
 def _decorate(rows) -> None:
-    """Labels of the codes the rows carry (countries, legal types, verdicts)."""
+    """What each row shows, worked out once here rather than through template filters (a
+    page of 100 rows is rendered faster): its link, labels of its codes, its instant and
+    amounts in the reader's language."""
+    status_labels = {value: str(label) for value, label in ApplicationStatus.choices}
+    verdict_labels = {value: str(label) for value, label in VERDICT_LABELS.items()}
     for row in rows:
+        row.url = reverse("review:dossier", args=[row.reference])
+        row.select_label = _("Sélectionner le dossier %(reference)s") % {"reference": row.reference}
+        row.status_label = status_labels.get(row.status, row.status)
         row.lead_country_label = COUNTRY_LABELS.get(row.lead_country, row.lead_country or "")
         row.lead_legal_type_label = LEGAL_TYPE_LABELS.get(row.lead_legal_type, "")
-        row.verdict_label = VERDICT_LABELS.get(row.frozen_verdict, "")
+        row.verdict_label = verdict_labels.get(row.frozen_verdict, "")
+        row.verdict_class = VERDICT_BADGES.get(row.frozen_verdict, "")
+        row.submitted_iso = row.submitted_at.isoformat() if row.submitted_at else ""
+        row.submitted_label = paris_datetime(row.submitted_at)
+        row.budget_label = money(row.budget)
+        row.eu_label = money(row.eu_amount)
         row.assessor_names = [
             assessment.assessor.get_full_name() or assessment.assessor.email
             for assessment in row.assessments.all()

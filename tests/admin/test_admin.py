@@ -144,6 +144,9 @@ def _snapshot() -> Snapshot:
         number=1,
         data={"reference": "DOS", "title": "Projet <figé>"},
         sha256="a" * 64,
+        verdict="pass",
+        total_budget=Decimal("1000.00"),
+        eu_requested=Decimal("600.00"),
         created_by=_user(),
     )
 

@@ -6,6 +6,7 @@ import json
 from django.utils import translation
 
 from applications.models import Snapshot
+from applications.services import snapshot_freeze
 from calls.choices import RuleKind
 from calls.eligibility import check_application, freeze, thaw
 from tests import factories as f
@@ -16,14 +17,7 @@ def test_frozen_results_are_stored_with_the_snapshot_and_read_back_unchanged(dos
         call=dossier.call, kind=RuleKind.MIN_PARTNERS, parameters={"minimum": 3}
     )
     outcome = check_application(dossier)
-    snapshot = Snapshot.objects.create(
-        application=dossier,
-        number=1,
-        data={"reference": dossier.reference},
-        sha256="0" * 64,
-        eligibility_results=freeze(outcome),
-        created_by=alice,
-    )
+    snapshot = snapshot_freeze(application=dossier, results=freeze(outcome), actor=alice)
 
     # The call's rule is relaxed after the submission: the frozen verdict stays.
     rule.parameters = {"minimum": 2}
@@ -48,3 +42,18 @@ def test_the_call_page_states_a_rule_without_explanation_from_its_parameters(cli
     with translation.override("fr"):
         response = client.get(f"/appels/{call.reference}/")
     assert "Des organisations d&#x27;au moins 3 pays différents." in response.content.decode()
+
+
+def test_the_frozen_version_carries_its_verdict_and_becomes_the_one_under_review(dossier, alice):
+    f.EligibilityRuleFactory(
+        call=dossier.call, kind=RuleKind.MIN_PARTNERS, parameters={"minimum": 3}
+    )
+    first = snapshot_freeze(
+        application=dossier, results=freeze(check_application(dossier)), actor=alice
+    )
+    second = snapshot_freeze(application=dossier, results=[], actor=alice)
+
+    dossier.refresh_from_db()
+    assert (first.number, first.verdict) == (1, "fail")
+    assert (second.number, second.verdict) == (2, "pass")
+    assert dossier.current_snapshot == second

@@ -24,7 +24,7 @@ from applications.models import (
     Snapshot,
     StatusChange,
 )
-from applications.services import application_submit
+from applications.services import application_submit, snapshot_freeze
 from calls.choices import AuthorityRole, CostModel
 from partners.choices import PartnerRole
 from partners.models import Organisation, Partner
@@ -84,14 +84,7 @@ def make_dossier(
     if eu is not None:
         f.CofinancingFactory(partner=lead_partner, source=FundingSource.EU, amount=Decimal(eu))
     if submitted and results is not None:
-        Snapshot.objects.create(
-            application=application,
-            number=1,
-            data={},
-            sha256="0" * 64,
-            eligibility_results=results,
-            created_by=application.created_by,
-        )
+        snapshot_freeze(application=application, results=results, actor=application.created_by)
     return application
 
 
@@ -178,6 +171,36 @@ def test_a_lump_sum_dossier_shows_its_lump_sum_as_budget_and_eu_request(client, 
     (row,) = get_queue(client, olivia).context["rows"]
 
     assert (row.budget, row.eu_amount) == (Decimal("250000.00"), Decimal("250000.00"))
+
+
+def test_the_queue_shows_the_version_under_review_not_an_answer_being_written(
+    client, olivia, call
+):
+    call.cost_model = CostModel.REAL_COSTS
+    call.save()
+    dossier = make_dossier(call, budget="500.00", eu="300.00", results=FAIL)
+    lead = dossier.partners.get(role=PartnerRole.LEAD)
+    # The applicant edits a reopened budget: the queue still shows what was submitted.
+    f.BudgetLineFactory(partner=lead, amount=Decimal("1000.00"))
+    Cofinancing.objects.filter(partner=lead).update(amount=Decimal("900.00"))
+
+    (row,) = get_queue(client, olivia).context["rows"]
+    assert (row.budget, row.eu_amount, row.frozen_verdict) == (
+        Decimal("500.00"),
+        Decimal("300.00"),
+        "fail",
+    )
+    assert references(get_queue(client, olivia, verdict="fail")) == [dossier.reference]
+
+    # Submitted again: the new version is the one the queue shows, filters and sorts on.
+    snapshot_freeze(application=dossier, results=PASS, actor=dossier.created_by)
+    (row,) = get_queue(client, olivia).context["rows"]
+    assert (row.budget, row.eu_amount, row.frozen_verdict) == (
+        Decimal("1500.00"),
+        Decimal("900.00"),
+        "pass",
+    )
+    assert references(get_queue(client, olivia, verdict="fail")) == []
 
 
 def test_drafts_and_other_authorities_dossiers_are_not_in_the_queue(
@@ -331,14 +354,7 @@ def test_the_verdict_filter_reads_the_latest_snapshot(client, olivia, call, verd
     make_dossier(call, reference="KO", results=FAIL)
     # Failed at the first submission, passed at the second: the latest one counts.
     resubmitted = make_dossier(call, reference="OK-AGAIN", results=FAIL)
-    Snapshot.objects.create(
-        application=resubmitted,
-        number=2,
-        data={},
-        sha256="1" * 64,
-        eligibility_results=PASS,
-        created_by=resubmitted.created_by,
-    )
+    snapshot_freeze(application=resubmitted, results=PASS, actor=resubmitted.created_by)
 
     response = get_queue(client, olivia, verdict=verdict, ordering="reference")
 
@@ -589,11 +605,15 @@ def bulk_dossiers(call, n: int, *, assessors, officer) -> None:
         Cofinancing(partner=partner, source=FundingSource.EU, amount=Decimal("60.00"))
         for partner in partners
     )
-    Snapshot.objects.bulk_create(
+    snapshots = Snapshot.objects.bulk_create(
         Snapshot(application=application, number=1, data={}, sha256="0" * 64,
-                 eligibility_results=WARNING, created_by=user)
+                 eligibility_results=WARNING, verdict="warning", total_budget=Decimal("200.00"),
+                 eu_requested=Decimal("120.00"), created_by=user)
         for application in applications
     )  # fmt: skip
+    for application, snapshot in zip(applications, snapshots, strict=True):
+        application.current_snapshot = snapshot
+    Application.objects.bulk_update(applications, ["current_snapshot"])
     Assessment.objects.bulk_create(
         Assessment(application=application, assessor=assessor, assigned_by=officer)
         for application in applications
