@@ -173,9 +173,7 @@ def test_a_lump_sum_dossier_shows_its_lump_sum_as_budget_and_eu_request(client, 
     assert (row.budget, row.eu_amount) == (Decimal("250000.00"), Decimal("250000.00"))
 
 
-def test_the_queue_shows_the_version_under_review_not_an_answer_being_written(
-    client, olivia, call
-):
+def test_the_queue_shows_the_version_under_review_not_an_answer_being_written(client, olivia, call):
     call.cost_model = CostModel.REAL_COSTS
     call.save()
     dossier = make_dossier(call, budget="500.00", eu="300.00", results=FAIL)
