@@ -15,5 +15,6 @@ urlpatterns += i18n_patterns(
     path("", include("partners.urls")),
     path("", include("applications.urls")),
     path("", include("review.urls")),
+    path("", include("reporting.urls")),
     prefix_default_language=False,
 )

@@ -1,0 +1,3 @@
+"""URLs of the exports: the public list of operations. Included by ``reporting.urls``."""
+
+urlpatterns: list = []
