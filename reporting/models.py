@@ -23,7 +23,7 @@ class ProgressReport(models.Model):
     """A funded project's report for a period: per work package the state and narrative,
     indicators reached, expenditure declared per partner and category, results and
     cross-border added value. Its own small workflow: draft, submitted, changes requested,
-    accepted."""
+    accepted; the status changes only through ``reporting.workflow``."""
 
     application = models.ForeignKey(
         "applications.Application",
@@ -48,6 +48,15 @@ class ProgressReport(models.Model):
         editable=False,
     )
     submitted_at = models.DateTimeField(_("remis le"), null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("ouvert par"),
+    )
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
@@ -62,6 +71,12 @@ class ProgressReport(models.Model):
             models.CheckConstraint(
                 condition=Q(period_end__gte=F("period_start")),
                 name="reporting_progressreport_period_ordered",
+            ),
+            # A report out of the draft state has been submitted at least once: the instant
+            # of its latest submission is known (``reporting.workflow`` sets both at once).
+            models.CheckConstraint(
+                condition=Q(status=ReportStatus.DRAFT) | Q(submitted_at__isnull=False),
+                name="reporting_progressreport_submitted_has_instant",
             ),
         ]
 
