@@ -181,6 +181,28 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Documents (reporting.tasks.render_document): soft and hard time limits, retries of a
+# transient error with an exponential backoff (seconds: 5, 10, 20...).
+DOCUMENTS_SOFT_TIME_LIMIT = env_int("DOCUMENTS_SOFT_TIME_LIMIT", 120)
+DOCUMENTS_TIME_LIMIT = env_int("DOCUMENTS_TIME_LIMIT", 150)
+DOCUMENTS_MAX_RETRIES = env_int("DOCUMENTS_MAX_RETRIES", 5)
+DOCUMENTS_RETRY_BACKOFF = env_int("DOCUMENTS_RETRY_BACKOFF", 5)
+# A task taken by a worker that dies unacknowledged goes back to the queue after this delay
+# (Redis). It must exceed the longest task plus its retry countdown, or a task still
+# running would be delivered twice.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 600),
+    # How often a worker looks for such abandoned tasks (Kombu's defaults: every 10th
+    # sweep, a sweep every 10 s).
+    "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10),
+    "unacked_restore_throttle": env_int("CELERY_UNACKED_RESTORE_THROTTLE", 10),
+}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = CELERY_BROKER_TRANSPORT_OPTIONS
+# One task at a time per process, and a fresh process after this many tasks: WeasyPrint's
+# memory grows with the documents it lays out.
+CELERY_WORKER_MAX_TASKS_PER_CHILD = env_int("CELERY_WORKER_MAX_TASKS_PER_CHILD", 50)
+CELERY_WORKER_SEND_TASK_EVENTS = True
+CELERY_TASK_SEND_SENT_EVENT = True
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
