@@ -333,3 +333,73 @@ class InvitationFactory(factory.django.DjangoModelFactory):
     token_hash = factory.LazyAttribute(lambda o: hash_token(o.token))
     invited_by = factory.SubFactory(UserFactory)
     expires_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=14))
+
+
+# --- progress reports ---------------------------------------------------------------------
+
+# The path of a dossier from draft to a project in progress, as the workflow walks it.
+PATH_TO_PROJECT = [
+    "submitted",
+    "eligibility_review",
+    "admissible",
+    "under_assessment",
+    "selected",
+    "contracted",
+    "in_progress",
+]
+
+
+def project(*, to_status: str = "in_progress", officer=None, **kwargs) -> Application:
+    """A dossier (``lead_application``) walked through the workflow up to ``to_status``
+    (a funded project in progress by default), one ``StatusChange`` per step."""
+    from applications.workflow import transition
+
+    application = lead_application(**kwargs)
+    for status in PATH_TO_PROJECT[: PATH_TO_PROJECT.index(to_status) + 1]:
+        transition(application=application, to_status=status, actor=officer)
+    return application
+
+
+def report_walked(report, *statuses: str, actor=None, comment: str = "Vu."):
+    """``report`` moved through ``statuses`` by ``reporting.workflow``, as its services do."""
+    from reporting.workflow import report_transition
+
+    for status in statuses:
+        report_transition(report=report, to_status=status, actor=actor, comment=comment)
+    return report
+
+
+class WorkPackageProgressFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "reporting.WorkPackageProgress"
+
+    report = factory.SubFactory(ProgressReportFactory)
+    work_package = factory.SubFactory(
+        WorkPackageFactory, application=factory.SelfAttribute("..report.application")
+    )
+    state = "in_progress"
+    narrative = "Sessions de formation en cours des deux côtés de la frontière."
+
+
+class IndicatorProgressFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "reporting.IndicatorProgress"
+
+    report = factory.SubFactory(ProgressReportFactory)
+    indicator = factory.SubFactory(
+        IndicatorFactory, application=factory.SelfAttribute("..report.application")
+    )
+    value_reached = Decimal("12")
+
+
+class ExpenditureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "reporting.Expenditure"
+
+    report = factory.SubFactory(ProgressReportFactory)
+    partner = factory.SubFactory(
+        PartnerFactory, application=factory.SelfAttribute("..report.application")
+    )
+    cost_category = CostCategory.STAFF
+    description = "Salaires des formateurs"
+    amount = Decimal("1000.00")
