@@ -71,6 +71,7 @@ from reporting.models import (
     ReportStatusChange,
     WorkPackageProgress,
 )
+from reporting.workflow import report_transition
 
 DEMO_DIR = Path(settings.BASE_DIR) / "fixtures" / "demo"
 PARIS = ZoneInfo("Europe/Paris")
@@ -500,12 +501,15 @@ def _load_application(record, *, calls, organisations, users, tally) -> Applicat
             indicators=indicators,
             users=users,
             made=made,
+            tally=tally,
         )
     application.refresh_from_db()
     return application
 
 
-def _load_report(item, *, application, work_packages, indicators, users, made) -> ProgressReport:
+def _load_report(
+    item, *, application, work_packages, indicators, users, made, tally
+) -> ProgressReport:
     report = made(
         ProgressReport(
             application=application,
@@ -538,23 +542,18 @@ def _load_report(item, *, application, work_packages, indicators, users, made) -
                 comment=progress.get("comment", ""),
             )
         )
-    # There is no workflow module for reports yet: the status is set here directly, with the
-    # ReportStatusChange row such a module would write. To be replaced by its service.
+    # The status moves only through the reports' workflow module, at the instant the report
+    # was handed in (noon on its date), with its ReportStatusChange row.
     if item.get("submitted_by"):
-        submitted_at = _noon(item["report_date"])
-        made(
-            ReportStatusChange(
-                report=report,
-                from_status=ReportStatus.DRAFT,
-                to_status=ReportStatus.SUBMITTED,
-                actor=users[item["submitted_by"]],
-                comment=f"Rapport d'avancement n° {report.number} remis le "
-                f"{report.report_date:%d-%m-%Y}.",
-            )
+        report_transition(
+            report=report,
+            to_status=ReportStatus.SUBMITTED,
+            actor=users[item["submitted_by"]],
+            comment=f"Rapport d'avancement n° {report.number} remis le "
+            f"{report.report_date:%d-%m-%Y}.",
+            at=_noon(item["report_date"]),
         )
-        ProgressReport.objects.filter(pk=report.pk).update(
-            status=ReportStatus.SUBMITTED, submitted_at=submitted_at
-        )
+        tally.add(ReportStatusChange, CREATED)
     return report
 
 
