@@ -183,6 +183,9 @@ CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Documents (reporting.tasks.render_document): soft and hard time limits, retries of a
 # transient error with an exponential backoff (seconds: 5, 10, 20...).
+# The queue the renders are sent to (workers: ``celery worker -Q documents,celery``), so
+# that PDF workers can be scaled apart from the rest.
+DOCUMENTS_QUEUE = env_str("DOCUMENTS_QUEUE", "documents")
 DOCUMENTS_SOFT_TIME_LIMIT = env_int("DOCUMENTS_SOFT_TIME_LIMIT", 120)
 DOCUMENTS_TIME_LIMIT = env_int("DOCUMENTS_TIME_LIMIT", 150)
 DOCUMENTS_MAX_RETRIES = env_int("DOCUMENTS_MAX_RETRIES", 5)

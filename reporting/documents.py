@@ -27,6 +27,7 @@ import os
 import time
 import uuid
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -199,7 +200,11 @@ def _enqueue_on_commit(document: GeneratedDocument) -> None:
     from .tasks import render_document
 
     document_id, task_id = document.pk, document.task_id
-    transaction.on_commit(lambda: render_document.apply_async(args=[document_id], task_id=task_id))
+    transaction.on_commit(
+        lambda: render_document.apply_async(
+            args=[document_id], task_id=task_id, queue=settings.DOCUMENTS_QUEUE
+        )
+    )
 
 
 def document_retry(*, document: GeneratedDocument, actor) -> GeneratedDocument:
@@ -273,7 +278,7 @@ def document_render(*, document_id: int) -> str:
     or ``"missing"``. Transient errors propagate, for the task to retry."""
     with transaction.atomic():
         document = (
-            GeneratedDocument.objects.select_for_update()
+            GeneratedDocument.objects.select_for_update(of=("self",))
             .select_related("snapshot__application__call__authority", "application__call")
             .filter(pk=document_id)
             .first()

@@ -49,3 +49,12 @@ def render_document(self, document_id: int) -> str:
             return "failed"
         countdown = min(settings.DOCUMENTS_RETRY_BACKOFF * 2**self.request.retries, 300)
         raise self.retry(exc=error, countdown=countdown) from error
+    except Exception as error:
+        # A fault of the portal itself: the reader sees the document failed (and may retry
+        # once it is mended) rather than pending for ever; the worker's log has the trace.
+        documents.document_fail(
+            document_id=document_id,
+            reason=_("Erreur inattendue du rendu (%(kind)s) : %(error)s")
+            % {"kind": type(error).__name__, "error": str(error)[:300]},
+        )
+        raise

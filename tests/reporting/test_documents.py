@@ -532,3 +532,28 @@ def test_a_dossier_text_with_a_remote_image_renders_without_fetching_it(monkeypa
     assert rendered.content.startswith(b"%PDF-") and rendered.pages == 1
     assert fetched == []  # refused before any opening
     assert Decimal(rendered.layout_seconds) >= 0
+
+
+def test_an_unexpected_error_fails_the_document_instead_of_leaving_it_pending(
+    eager, assessed, alice, monkeypatch
+):
+    from reporting import tasks
+
+    document = service.document_request(
+        kind=DocumentKind.DOSSIER, actor=alice, application=assessed
+    )
+
+    def broken(*, document_id):
+        raise RuntimeError("a fault of the portal")
+
+    monkeypatch.setattr(tasks.documents, "document_render", broken)
+    app.conf.task_eager_propagates = False
+    try:
+        result = tasks.render_document.apply(args=[document.pk])
+    finally:
+        app.conf.task_eager_propagates = True
+
+    assert isinstance(result.result, RuntimeError)
+    document.refresh_from_db()
+    assert document.status == DocumentStatus.FAILED
+    assert "Erreur inattendue du rendu (RuntimeError) : a fault of the portal" in document.error
