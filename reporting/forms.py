@@ -19,7 +19,7 @@ from .services import ExpenditureEntry, IndicatorEntry, WorkPackageEntry
 
 def disable(form) -> None:
     """Show a form (or a formset) read-only: every field disabled, so ignored if posted."""
-    for sub in getattr(form, "forms", None) or [form]:
+    for sub in form.forms if hasattr(form, "forms") else [form]:
         for field in sub.fields.values():
             field.disabled = True
 

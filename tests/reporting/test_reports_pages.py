@@ -30,6 +30,7 @@ from reporting.services import report_open, report_submit
 from review.decisions import add_months
 from tests import factories as f
 from tests.reporting.test_reports_services import (  # noqa: F401
+    _fast_passwords,
     complete,
     draft,
     fill,

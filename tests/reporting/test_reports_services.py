@@ -48,6 +48,12 @@ pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """The personas' passwords hashed fast: every test here builds them anew."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def project_start() -> dt.date:
     """The first day of the month, 7 months ago: periods 1 and 2 have started."""
     return add_months(TODAY().replace(day=1), -7)
