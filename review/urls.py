@@ -12,6 +12,7 @@ urlpatterns = [
     # The officers' queue and its exports.
     path("instruction/", queue.queue, name="queue"),
     path("instruction/export.csv", queue.export_csv, name="queue_export"),
+    path("instruction/export.xlsx", queue.export_xlsx, name="queue_export_xlsx"),
     path("instruction/evaluateurs/", queue.bulk_assign, name="bulk_assign"),
     # One dossier as the officer sees it; screening and clarification.
     path("instruction/dossiers/<str:reference>/", dossier.dossier, name="dossier"),

@@ -1,5 +1,5 @@
 """The officers' queue: every dossier of their authorities' calls, filtered, sorted and
-paged; counts per status; bulk assignment of assessors; the selection as CSV.
+paged; counts per status; bulk assignment of assessors; the selection as CSV or XLSX.
 
 Only an active officer sees it: anyone else gets a 404 (the page does not exist for them),
 a visitor the login page. Rows, counts and exports all start from
@@ -8,13 +8,14 @@ a visitor the login page. Rows, counts and exports all start from
 
 from __future__ import annotations
 
-import csv
+import io
+from datetime import datetime
 from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseRedirect, StreamingHttpResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,12 +23,23 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 from applications.choices import ApplicationStatus
 from applications.services import ServiceRefused
 from applications.workflow import TransitionError
 from calls.templatetags.portal_format import money, paris_datetime
 from partners.choices import COUNTRY_CHOICES, LegalType
+from reporting.exports import (
+    XLSX_DATETIME_FORMAT,
+    XLSX_MONEY_FORMAT,
+    _amount,
+    _text,
+    csv_writer,
+    xlsx_cell,
+)
 
 from .. import selectors
 from ..assignment import assessments_assign
@@ -40,6 +52,7 @@ VERDICT_LABELS = dict(selectors.VERDICT_CHOICES)
 COUNTRY_LABELS = dict(COUNTRY_CHOICES)
 LEGAL_TYPE_LABELS = dict(LegalType.choices)
 VERDICT_BADGES = {"fail": "blocking", "warning": "warning", "pass": "open"}
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _officer_or_404(request) -> None:
@@ -230,37 +243,14 @@ def bulk_assign(request):
     return HttpResponseRedirect(back)
 
 
-# --- CSV ----------------------------------------------------------------------------------
+# --- exports (CSV, XLSX) -----------------------------------------------------------------
 
 
-class _Echo:
-    """A file-like object whose ``write`` returns the line: csv.writer then yields lines."""
-
-    def write(self, value):
-        return value
-
-
-def _amount(value: Decimal | None) -> str:
-    """An amount as French Excel reads it: no thousands separator, a decimal comma."""
-    if value is None:
-        return ""
-    return f"{value:.2f}".replace(".", ",")
-
-
-def _text(value: str) -> str:
-    """A text cell that a spreadsheet will not take for a formula."""
-    value = value or ""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def export_csv(request):
-    """The queue's selection as CSV for Excel (UTF-8 with BOM, ``;``, decimal commas):
-    the dossiers under the queue's filters and sort (GET), or only the ticked ones
-    (``ids``, in the query string or posted by the queue's form: a POST keeps the CSRF
-    token out of the address)."""
-    _officer_or_404(request)
+def _export_rows(request):
+    """The dossiers an export holds, with the columns of the queue's rows: those under the
+    queue's filters and sort (GET), or only the ticked ones (``ids``, in the query string
+    or posted by the queue's form: a POST keeps the CSRF token out of the address), in the
+    queue's sort; never another authority's (the filter set starts from the officer's)."""
     filterset = QueueFilterSet(request.GET, user=request.user)
     given = (request.POST if request.method == "POST" else request.GET).getlist("ids")
     ids = [value for value in given if value.isdigit()]
@@ -271,10 +261,11 @@ def export_csv(request):
         )
     else:
         queryset = filterset.qs
-    rows = selectors.queue_rows(queryset)
-    status_labels = dict(ApplicationStatus.choices)
-    writer = csv.writer(_Echo(), delimiter=";")
-    header = [
+    return selectors.queue_rows(queryset)
+
+
+def _export_header() -> list[str]:
+    return [
         _("Référence"),
         _("Acronyme"),
         _("Intitulé"),
@@ -291,38 +282,104 @@ def export_csv(request):
         _("Évaluateurs"),
     ]
 
+
+# The XLSX columns' widths (in characters), in the order of the header.
+XLSX_WIDTHS = (18, 14, 48, 18, 32, 36, 16, 30, 22, 17, 18, 18, 26, 36)
+
+
+def _export_values(row, status_labels: dict) -> list:
+    """A row's values in the order of the header: texts, the submission as an aware
+    datetime, the amounts as Decimals (None when missing)."""
+    assessors = [a.assessor.get_full_name() or a.assessor.email for a in row.assessments.all()]
+    return [
+        row.reference,
+        row.acronym,
+        row.title,
+        row.call.reference,
+        f"{row.measure.code} — {row.measure.name}" if row.measure else "",
+        row.lead_name or "",
+        str(COUNTRY_LABELS.get(row.lead_country, row.lead_country or "")),
+        str(LEGAL_TYPE_LABELS.get(row.lead_legal_type, "")),
+        str(status_labels.get(row.status, row.status)),
+        row.submitted_at,
+        row.budget,
+        row.eu_amount,
+        str(VERDICT_LABELS.get(row.frozen_verdict, "")),
+        ", ".join(assessors),
+    ]
+
+
+def _export_filename(extension: str) -> str:
+    return f"instruction-{timezone.localtime().strftime('%Y-%m-%d')}.{extension}"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def export_csv(request):
+    """The queue's selection (``_export_rows``) as CSV for Excel: UTF-8 with BOM, ``;``,
+    decimal commas, texts that look like formulas escaped."""
+    _officer_or_404(request)
+    rows = _export_rows(request)
+    status_labels = dict(ApplicationStatus.choices)
+    writer = csv_writer()
+
+    def cell(value) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, Decimal):
+            return _amount(value)
+        if isinstance(value, datetime):
+            return timezone.localtime(value).strftime("%d/%m/%Y %H:%M")
+        return _text(value)
+
     def lines():
         yield "\ufeff"
-        yield writer.writerow(header)
+        yield writer.writerow(_export_header())
         for row in rows.iterator(chunk_size=500):
-            submitted = (
-                timezone.localtime(row.submitted_at).strftime("%d/%m/%Y %H:%M")
-                if row.submitted_at
-                else ""
-            )
-            assessors = [
-                a.assessor.get_full_name() or a.assessor.email for a in row.assessments.all()
-            ]
-            yield writer.writerow(
-                [
-                    row.reference,
-                    _text(row.acronym),
-                    _text(row.title),
-                    row.call.reference,
-                    _text(f"{row.measure.code} — {row.measure.name}" if row.measure else ""),
-                    _text(row.lead_name or ""),
-                    COUNTRY_LABELS.get(row.lead_country, row.lead_country or ""),
-                    LEGAL_TYPE_LABELS.get(row.lead_legal_type, ""),
-                    status_labels.get(row.status, row.status),
-                    submitted,
-                    _amount(row.budget),
-                    _amount(row.eu_amount),
-                    VERDICT_LABELS.get(row.frozen_verdict, ""),
-                    _text(", ".join(assessors)),
-                ]
-            )
+            yield writer.writerow([cell(value) for value in _export_values(row, status_labels)])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    stamp = timezone.localtime().strftime("%Y-%m-%d")
-    response["Content-Disposition"] = f'attachment; filename="instruction-{stamp}.csv"'
+    response["Content-Disposition"] = f'attachment; filename="{_export_filename("csv")}"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def export_xlsx(request):
+    """The same selection, columns and header as ``export_csv``, as an Excel workbook built
+    in write-only mode: amounts as numbers to the cent (Decimals) shown ``1 234,56 €``,
+    the submission as a date and time of Paris, the header row frozen, columns sized,
+    texts never formulas."""
+    _officer_or_404(request)
+    rows = _export_rows(request)
+    status_labels = dict(ApplicationStatus.choices)
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=_("Dossiers"))
+    # A write-only sheet takes its view and columns before its first row.
+    sheet.freeze_panes = "A2"
+    for index, width in enumerate(XLSX_WIDTHS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    bold = Font(bold=True)
+    header = []
+    for title in _export_header():
+        cell = xlsx_cell(sheet, str(title))
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+
+    def cell(value):
+        if isinstance(value, Decimal):
+            return xlsx_cell(sheet, value, number_format=XLSX_MONEY_FORMAT)
+        if isinstance(value, datetime):
+            return xlsx_cell(sheet, value, number_format=XLSX_DATETIME_FORMAT)
+        return xlsx_cell(sheet, value)
+
+    for row in rows.iterator(chunk_size=500):
+        sheet.append([cell(value) for value in _export_values(row, status_labels)])
+
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{_export_filename("xlsx")}"'
     return response
