@@ -398,24 +398,22 @@ def programme_summary_content(document: GeneratedDocument) -> Content:
 def progress_report_content(document: GeneratedDocument) -> Content:
     from . import selectors
 
-    report = (
-        ProgressReport.objects.select_related("application__call__authority")
-        .prefetch_related("work_package_progress__work_package")
-        .get(pk=document.report_id)
-    )
+    report = ProgressReport.objects.select_related(
+        "application__call__authority", "application__call__programme"
+    ).get(pk=document.report_id)
     application = report.application
+    packages = selectors.report_work_packages(report)
     financials = selectors.report_financials(report)
     indicators = selectors.report_indicators(report)
     data = {
         "report": report.pk,
         "number": report.number,
+        "status": report.status,
+        "period": [report.period_start.isoformat(), report.period_end.isoformat()],
         "overall_progress": report.overall_progress,
         "results": report.results,
         "added_value": report.added_value,
-        "work_packages": [
-            (item.work_package.number, item.state, item.narrative)
-            for item in report.work_package_progress.all()
-        ],
+        "work_packages": repr(packages),
         "financials": repr(financials),
         "indicators": repr(indicators),
     }
@@ -430,7 +428,7 @@ def progress_report_content(document: GeneratedDocument) -> Content:
         context={
             "report": report,
             "application": application,
-            "packages": list(report.work_package_progress.all()),
+            "packages": packages,
             "financials": financials,
             "indicators": indicators,
         },

@@ -29,6 +29,7 @@ from reporting import documents as service
 from reporting.choices import DocumentKind, DocumentStatus
 from reporting.models import GeneratedDocument
 from review.decisions import application_contract, application_start
+from tests import factories as f
 from tests.conftest import require
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -145,7 +146,13 @@ def test_every_kind_is_rendered_by_a_real_worker_and_reads_back(queue, selected,
     application_start(application=selected, actor=olivia)
     selected.refresh_from_db()
     snapshot = selected.current_snapshot
+    report = f.ProgressReportFactory(
+        application=selected, number=1, overall_progress="Premier semestre conforme au plan."
+    )
     requests = {
+        DocumentKind.PROGRESS_REPORT: service.document_request(
+            kind=DocumentKind.PROGRESS_REPORT, actor=alice, report=report
+        ),
         DocumentKind.DOSSIER: service.document_request(
             kind=DocumentKind.DOSSIER, actor=alice, application=selected
         ),
@@ -163,6 +170,7 @@ def test_every_kind_is_rendered_by_a_real_worker_and_reads_back(queue, selected,
         ),
     }
     expected = {
+        DocumentKind.PROGRESS_REPORT: ["Premier semestre conforme au plan.", selected.reference],
         DocumentKind.DOSSIER: [selected.reference, "60 000,00 €", "Organisation B"],
         DocumentKind.ACKNOWLEDGEMENT: ["Accusé de réception", selected.reference],
         DocumentKind.DECISION_LETTER: ["Retenu", "50 000,00 €"],

@@ -557,3 +557,47 @@ def test_an_unexpected_error_fails_the_document_instead_of_leaving_it_pending(
     document.refresh_from_db()
     assert document.status == DocumentStatus.FAILED
     assert "Erreur inattendue du rendu (RuntimeError) : a fault of the portal" in document.error
+
+
+@pytest.mark.parametrize(
+    "persona,expected",
+    [("alice", 200), ("bob", 200), ("olivia", 200), ("charlie", 404), ("oscar", 404), ("ada", 404)],
+)
+def test_a_progress_reports_pdf_is_seen_by_those_who_see_the_report(
+    client, request, selected, alice, persona, expected
+):
+    """The officers see a report once it has been submitted (as its pages do)."""
+    from reporting.choices import ReportStatus
+    from tests import factories as f
+
+    from django.utils import timezone
+
+    report = f.ProgressReportFactory(
+        application=selected,
+        number=1,
+        status=ReportStatus.SUBMITTED,
+        submitted_at=timezone.now(),
+    )
+    document = service.document_request(
+        kind=DocumentKind.PROGRESS_REPORT, actor=alice, report=report
+    )
+    service.document_render(document_id=document.pk)
+    client.force_login(request.getfixturevalue(persona))
+
+    response = client.get(reverse("reporting:document_download", args=[document.pk]))
+    assert response.status_code == expected
+    asked = client.post(
+        reverse("reporting:document_request"), {"kind": "progress_report", "report": report.pk}
+    )
+    assert asked.status_code == (302 if expected == 200 else 404)
+
+
+def test_the_officers_do_not_see_the_pdf_of_a_draft_report(client, selected, alice, olivia):
+    from tests import factories as f
+
+    report = f.ProgressReportFactory(application=selected, number=1)
+    document = service.document_request(
+        kind=DocumentKind.PROGRESS_REPORT, actor=alice, report=report
+    )
+    client.force_login(olivia)
+    assert client.get(reverse("reporting:document", args=[document.pk])).status_code == 404

@@ -36,6 +36,7 @@ EXPECTED = {
     # dossiers, see below), his own export, and a bulk action with nothing of his selected.
     ("queue", "oscar"): 200,
     ("queue_export", "oscar"): 200,
+    ("queue_export_xlsx", "oscar"): 200,
     ("bulk_assign", "oscar"): 302,
 }
 POST_ONLY = {"bulk_assign"}
