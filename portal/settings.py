@@ -190,6 +190,16 @@ DOCUMENTS_SOFT_TIME_LIMIT = env_int("DOCUMENTS_SOFT_TIME_LIMIT", 120)
 DOCUMENTS_TIME_LIMIT = env_int("DOCUMENTS_TIME_LIMIT", 150)
 DOCUMENTS_MAX_RETRIES = env_int("DOCUMENTS_MAX_RETRIES", 5)
 DOCUMENTS_RETRY_BACKOFF = env_int("DOCUMENTS_RETRY_BACKOFF", 5)
+# A document pending this long (its message never reached the broker, or was lost) is sent
+# again by beat's sweep, ``reporting.requeue_stalled_documents``.
+DOCUMENTS_STALLED_AFTER = env_int("DOCUMENTS_STALLED_AFTER", 180)
+CELERY_BEAT_SCHEDULE = {
+    "requeue-stalled-documents": {
+        "task": "reporting.requeue_stalled_documents",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+}
 # A task taken by a worker that dies unacknowledged goes back to the queue after this delay
 # (Redis). It must exceed the longest task plus its retry countdown, or a task still
 # running would be delivered twice.

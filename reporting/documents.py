@@ -23,6 +23,7 @@ permission functions as the subject's pages.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import time
 import uuid
@@ -61,6 +62,8 @@ ACTIVE = (DocumentStatus.PENDING, DocumentStatus.RUNNING)
 # Fault injection for the tests of a worker killed in the middle of a render: seconds to
 # wait after the PDF is made and before it is written. Never set in a deployment.
 PAUSE_ENV = "PORTAL_DOCUMENTS_TEST_PAUSE_SECONDS"
+
+logger = logging.getLogger(__name__)
 
 
 class SubjectNotFound(ServiceRefused):
@@ -196,15 +199,48 @@ def document_request(
     return document
 
 
-def _enqueue_on_commit(document: GeneratedDocument) -> None:
+def _enqueue(document_id: int, task_id: str) -> bool:
+    """Send the render to the workers. When the broker cannot be reached the request is
+    kept (pending) and ``documents_requeue_stalled`` sends it again later: never lost."""
     from .tasks import render_document
 
-    document_id, task_id = document.pk, document.task_id
-    transaction.on_commit(
-        lambda: render_document.apply_async(
+    try:
+        render_document.apply_async(
             args=[document_id], task_id=task_id, queue=settings.DOCUMENTS_QUEUE
         )
+    except Exception:  # kombu's OperationalError, a socket error: the broker is away
+        logger.warning("document %s kept pending: the broker is unreachable", document_id)
+        return False
+    return True
+
+
+def _enqueue_on_commit(document: GeneratedDocument) -> None:
+    document_id, task_id = document.pk, document.task_id
+    transaction.on_commit(lambda: _enqueue(document_id, task_id))
+
+
+def documents_requeue_stalled(*, now=None) -> list[int]:
+    """Send again the renders that should have finished: a document pending for longer than
+    ``DOCUMENTS_STALLED_AFTER`` seconds (its message never reached the broker, or the broker
+    lost it), or running for longer than the task's hard time limit plus that delay (its
+    worker died and no other took the task back). A render sent twice still makes one file
+    (``document_render``). Run by beat every minute; returns the ids sent again."""
+    now = now or timezone.now()
+    stalled_after = timezone.timedelta(seconds=settings.DOCUMENTS_STALLED_AFTER)
+    running_limit = timezone.timedelta(
+        seconds=settings.DOCUMENTS_TIME_LIMIT + settings.DOCUMENTS_STALLED_AFTER
     )
+    stalled = GeneratedDocument.objects.filter(
+        Q(status=DocumentStatus.PENDING, requested_at__lt=now - stalled_after)
+        | Q(status=DocumentStatus.RUNNING, started_at__lt=now - running_limit)
+    ).values_list("pk", flat=True)
+    sent = []
+    for document_id in stalled:
+        task_id = uuid.uuid4().hex
+        GeneratedDocument.objects.filter(pk=document_id).update(task_id=task_id, requested_at=now)
+        if _enqueue(document_id, task_id):
+            sent.append(document_id)
+    return sent
 
 
 def document_retry(*, document: GeneratedDocument, actor) -> GeneratedDocument:

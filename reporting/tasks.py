@@ -58,3 +58,9 @@ def render_document(self, document_id: int) -> str:
             % {"kind": type(error).__name__, "error": str(error)[:300]},
         )
         raise
+
+
+@shared_task(name="reporting.requeue_stalled_documents", ignore_result=True)
+def requeue_stalled_documents() -> int:
+    """Beat's sweep (every minute): renders whose message was lost are sent again."""
+    return len(documents.documents_requeue_stalled())

@@ -52,3 +52,14 @@ def test_no_secret_is_written_in_the_compose_file():
     text = (ROOT / "docker-compose.yml").read_text()
     assert "DJANGO_SECRET_KEY:" not in text
     assert "POSTGRES_PASSWORD:?" in text
+
+
+def test_the_worker_takes_the_documents_queue_and_beat_sends_the_sweep():
+    from django.conf import settings
+
+    command = compose()["services"]["worker"]["command"]
+    queues = command[command.index("-Q") + 1].split(",")
+    assert settings.DOCUMENTS_QUEUE in queues and "celery" in queues
+    sweep = settings.CELERY_BEAT_SCHEDULE["requeue-stalled-documents"]
+    assert sweep["task"] == "reporting.requeue_stalled_documents"
+    assert sweep["schedule"] <= 60

@@ -567,10 +567,10 @@ def test_a_progress_reports_pdf_is_seen_by_those_who_see_the_report(
     client, request, selected, alice, persona, expected
 ):
     """The officers see a report once it has been submitted (as its pages do)."""
+    from django.utils import timezone
+
     from reporting.choices import ReportStatus
     from tests import factories as f
-
-    from django.utils import timezone
 
     report = f.ProgressReportFactory(
         application=selected,
@@ -601,3 +601,57 @@ def test_the_officers_do_not_see_the_pdf_of_a_draft_report(client, selected, ali
     )
     client.force_login(olivia)
     assert client.get(reverse("reporting:document", args=[document.pk])).status_code == 404
+
+
+# --- nothing lost when the broker is away ----------------------------------------------------
+
+
+def test_a_request_made_while_the_broker_is_away_is_kept_and_sent_again_by_the_sweep(
+    eager, assessed, alice, monkeypatch, settings, django_capture_on_commit_callbacks
+):
+    import datetime as dt
+
+    from django.utils import timezone
+    from kombu.exceptions import OperationalError as BrokerDown
+
+    from reporting import tasks
+
+    def broker_down(*args, **kwargs):
+        raise BrokerDown("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(tasks.render_document, "apply_async", broker_down)
+        document = requested(
+            DocumentKind.DOSSIER, alice, django_capture_on_commit_callbacks, application=assessed
+        )
+    document.refresh_from_db()
+    assert document.status == DocumentStatus.PENDING  # kept, not lost, not failed
+
+    assert service.documents_requeue_stalled() == []  # not stalled yet
+    later = timezone.now() + dt.timedelta(seconds=settings.DOCUMENTS_STALLED_AFTER + 1)
+    assert service.documents_requeue_stalled(now=later) == [document.pk]
+    document.refresh_from_db()
+    assert document.status == DocumentStatus.DONE
+
+
+def test_a_render_whose_worker_vanished_is_sent_again_after_the_time_limit(
+    eager, assessed, alice, settings
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    document = service.document_request(
+        kind=DocumentKind.DOSSIER, actor=alice, application=assessed
+    )
+    started = timezone.now()
+    GeneratedDocument.objects.filter(pk=document.pk).update(
+        status=DocumentStatus.RUNNING, started_at=started, attempts=1
+    )
+    limit = settings.DOCUMENTS_TIME_LIMIT + settings.DOCUMENTS_STALLED_AFTER
+    assert service.documents_requeue_stalled(now=started + dt.timedelta(seconds=limit - 1)) == []
+    assert service.documents_requeue_stalled(now=started + dt.timedelta(seconds=limit + 1)) == [
+        document.pk
+    ]
+    document.refresh_from_db()
+    assert document.status == DocumentStatus.DONE and document.attempts == 2
