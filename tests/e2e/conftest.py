@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import require
+from tests.reporting.test_document_worker import queue  # noqa: F401 (a worker's queue)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
