@@ -9,12 +9,15 @@ other modules of this folder."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from decimal import Decimal
 
 import pytest
+from django.db import connection, connections
 from django.utils import timezone, translation
 
 from applications.choices import CostCategory
+from applications.models import Application
 from calls.choices import AuthorityRole
 from partners.choices import PartnerRole
 from reporting import services
@@ -42,6 +45,7 @@ from reporting.services import (
 )
 from review.decisions import add_months
 from tests import factories as f
+from tests.conftest import require
 
 pytestmark = pytest.mark.django_db
 
@@ -595,3 +599,79 @@ def test_an_officer_acting_on_a_stale_page_is_told_someone_else_answered_first(
     assert refused.value.conflict
     assert outcome(submitted) == R.CHANGES_REQUESTED
     assert ReportStatusChange.objects.filter(to_status=R.ACCEPTED).count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_members_opening_the_same_period_at_once_on_postgresql(running, alice, org_a):
+    require(connection.vendor == "postgresql", "the race is tested on PostgreSQL (as in CI)")
+    colleague = f.UserFactory(email="colleague@a.example.org")
+    f.MembershipFactory(user=colleague, organisation=org_a)
+    barrier = threading.Barrier(2)
+    outcomes: dict[str, object] = {}
+
+    def open_period(actor):
+        try:
+            mine = Application.objects.select_related("call__programme").get(pk=running.pk)
+            barrier.wait()
+            outcomes[actor.email] = report_open(application=mine, period_number=1, actor=actor)
+        except ReportRefused as refused:
+            outcomes[actor.email] = refused
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=open_period, args=(actor,)) for actor in (alice, colleague)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    refused = [v for v in outcomes.values() if isinstance(v, ReportRefused)]
+    opened = [v for v in outcomes.values() if isinstance(v, ProgressReport)]
+    assert len(refused) == 1 and len(opened) == 1, outcomes
+    assert refused[0].conflict
+    assert ProgressReport.objects.filter(application=running).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_partners_save_never_slips_into_a_submission_on_postgresql(complete, alice, bob):
+    require(connection.vendor == "postgresql", "row locks are tested on PostgreSQL (as in CI)")
+    partner = complete.application.partners.get(number=2)
+    barrier = threading.Barrier(2)
+    outcomes: dict[str, object] = {}
+
+    def submit():
+        try:
+            barrier.wait()
+            outcomes["submit"] = report_submit(
+                report=ProgressReport.objects.get(pk=complete.pk), actor=alice
+            )
+        finally:
+            connections.close_all()
+
+    def save():
+        try:
+            barrier.wait()
+            report_save_expenditure(
+                report=ProgressReport.objects.get(pk=complete.pk),
+                partner=partner,
+                actor=bob,
+                entries=[ExpenditureEntry(CostCategory.STAFF, Decimal("700"))],
+            )
+            outcomes["save"] = "saved"
+        except ReportRefused as refused:
+            outcomes["save"] = refused
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=submit), threading.Thread(target=save)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert outcome(complete) == R.SUBMITTED
+    if outcomes["save"] == "saved":
+        # Saved before the submission took the lock: the report was handed in with it.
+        assert Expenditure.objects.filter(report=complete).count() == 1
+    else:
+        # Submitted first: the save waited for the lock, then found the report read-only.
+        assert outcomes["save"].conflict
+        assert not Expenditure.objects.exists()
