@@ -127,7 +127,9 @@ def open_report(request, reference, number):
             status=STATUS_FORBIDDEN,
         )
     try:
-        report = report_open(application=access.application, period_number=number, actor=request.user)
+        report = report_open(
+            application=access.application, period_number=number, actor=request.user
+        )
     except ReportRefused as refused:
         return _calendar_page(request, access, refusal=refused.message, status=_status(refused))
     messages.success(
@@ -284,7 +286,9 @@ def _review_action(request, reference, number, *, accept: bool):
             request, access, **forms, refusal=refused.message, status=_status(refused)
         )
     if accept:
-        message = _("Le rapport n° %(number)s est accepté ; le chef de file est prévenu par e-mail.")
+        message = _(
+            "Le rapport n° %(number)s est accepté ; le chef de file est prévenu par e-mail."
+        )
     else:
         message = _(
             "Le rapport n° %(number)s est renvoyé au chef de file avec les modifications "
@@ -381,7 +385,9 @@ class ReportSectionView(LoginRequiredMixin, View):
                     self.build_form(), refusal=refused.message, status=STATUS_CONFLICT
                 )
             form.add_service_errors(refused.errors)
-            return self.render_page(form, refusal=refused.message, status=STATUS_INVALID)
+            # The errors are said beside their fields and in the form's summary.
+            refusal = "" if refused.errors else refused.message
+            return self.render_page(form, refusal=refusal, status=STATUS_INVALID)
         messages.success(
             request,
             _("%(section)s : enregistré à %(time)s.")

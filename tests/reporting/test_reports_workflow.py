@@ -9,7 +9,7 @@ import itertools
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import IntegrityError, connection, connections, transaction
 from django.utils import timezone
 
 from calls.choices import AuthorityRole
@@ -142,6 +142,13 @@ def test_the_status_is_not_editable_outside_the_workflow():
     field = ProgressReport._meta.get_field("status")
     assert not field.editable
     assert not ProgressReport._meta.get_field("submitted_at").editable
+
+
+def test_the_database_refuses_a_report_out_of_draft_without_its_submission_instant():
+    report = report_in(R.DRAFT)
+    with pytest.raises(IntegrityError) as refused, transaction.atomic():
+        ProgressReport.objects.filter(pk=report.pk).update(status=R.SUBMITTED)
+    assert "reporting_progressreport_submitted_has_instant" in str(refused.value)
 
 
 @pytest.mark.django_db(transaction=True)
