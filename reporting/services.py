@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from applications.choices import CostCategory
 from applications.models import Application, Indicator, WorkPackage
 from applications.services import ServiceRefused
-from calls.choices import AuthorityRole
+from calls.choices import AuthorityRole, CostModel
 from calls.models import AuthorityMember
 from partners.choices import PartnerRole
 from partners.models import Membership, Partner
@@ -397,8 +397,6 @@ class ExpenditureEntry:
 def expenditure_categories(application: Application) -> list[tuple[str, str]]:
     """The cost categories a partner declares expenditure in: those of budget lines (every
     category but the lump sum) on a real-cost call, the lump sum on a lump-sum call."""
-    from calls.choices import CostModel
-
     lump_sum = application.call.cost_model == CostModel.LUMP_SUM
     return [
         (value, label)

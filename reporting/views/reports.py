@@ -140,7 +140,6 @@ def open_report(request, reference, number):
         )
         % {"number": report.number},
     )
-    report.application = access.application
     return HttpResponseRedirect(_report_url(report))
 
 
