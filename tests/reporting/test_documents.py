@@ -655,3 +655,15 @@ def test_a_render_whose_worker_vanished_is_sent_again_after_the_time_limit(
     ]
     document.refresh_from_db()
     assert document.status == DocumentStatus.DONE and document.attempts == 2
+
+
+def test_the_report_page_asks_for_its_pdf(client, selected, alice):
+    from tests import factories as f
+
+    report = f.ProgressReportFactory(application=selected, number=1)
+    client.force_login(alice)
+    page = client.get(
+        reverse("reporting:report_detail", args=[selected.reference, report.number])
+    ).content.decode()
+    assert 'name="kind" value="progress_report"' in page
+    assert f'name="report" value="{report.pk}"' in page
