@@ -117,11 +117,15 @@ def _with_subject(queryset):
     )
 
 
+def _visible_document(request, pk: int) -> GeneratedDocument:
+    document = document_or_404(request.user, pk)
+    return _with_subject(GeneratedDocument.objects).get(pk=document.pk)
+
+
 @login_required
 @require_GET
 def document_detail(request, pk: int):
-    document = document_or_404(request.user, pk)
-    document = _with_subject(GeneratedDocument.objects).get(pk=document.pk)
+    document = _visible_document(request, pk)
     return render(request, "reporting/document.html", _document_context(document))
 
 
@@ -129,18 +133,16 @@ def document_detail(request, pk: int):
 @require_GET
 def document_status(request, pk: int):
     """The status block alone, polled by the page while the document is on its way."""
-    document = document_or_404(request.user, pk)
-    document = _with_subject(GeneratedDocument.objects).get(pk=document.pk)
+    document = _visible_document(request, pk)
     return render(request, "reporting/_document_status.html", _document_context(document))
 
 
 @login_required
 @require_GET
 def document_download(request, pk: int):
-    document = document_or_404(request.user, pk)
+    document = _visible_document(request, pk)
     if document.status != DocumentStatus.DONE or not document.file:
         raise Http404
-    document = _with_subject(GeneratedDocument.objects).get(pk=document.pk)
     subject = _subject_label(document).split(" — ")[0] or "document"
     variant = "-pdfa" if document.parameters.get("archive") else ""
     filename = f"{subject}-{document.kind}{variant}{PurePath(document.file.name).suffix}"
