@@ -405,7 +405,9 @@ def progress_report_content(document: GeneratedDocument) -> Content:
     packages = selectors.report_work_packages(report)
     financials = selectors.report_financials(report)
     indicators = selectors.report_indicators(report)
+    attachments = list(report.attachments.order_by("uploaded_at", "pk"))
     data = {
+        "attachments": [(a.original_name, a.size, a.sha256) for a in attachments],
         "report": report.pk,
         "number": report.number,
         "status": report.status,
@@ -431,6 +433,7 @@ def progress_report_content(document: GeneratedDocument) -> Content:
             "packages": packages,
             "financials": financials,
             "indicators": indicators,
+            "attachments": attachments,
         },
     )
 

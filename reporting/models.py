@@ -306,3 +306,47 @@ class GeneratedDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.get_status_display()})"
+
+
+def report_attachment_upload_to(instance: ReportAttachment, filename: str) -> str:
+    """Never trust the uploaded name: stored under a random name, the original kept for
+    display."""
+    return f"report-attachments/{uuid.uuid4().hex}{PurePath(filename).suffix.lower()[:10]}"
+
+
+class ReportAttachment(models.Model):
+    """A document joined to a progress report (attendance sheets, deliverables, proofs of
+    expenditure), by a member of the lead or of a partner, with its fingerprint."""
+
+    report = models.ForeignKey(
+        ProgressReport,
+        on_delete=models.CASCADE,
+        related_name="attachments",
+        verbose_name=_("rapport"),
+    )
+    title = models.CharField(_("intitulé"), max_length=200)
+    file = models.FileField(_("fichier"), upload_to=report_attachment_upload_to)
+    original_name = models.CharField(_("nom d'origine"), max_length=255)
+    content_type = models.CharField(_("type de contenu"), max_length=100)
+    size = models.PositiveBigIntegerField(_("taille (octets)"))
+    sha256 = models.CharField(_("empreinte SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("déposé par"),
+    )
+    uploaded_at = models.DateTimeField(_("déposé le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("pièce jointe d'un rapport")
+        verbose_name_plural = _("pièces jointes des rapports")
+        ordering = ["report", "uploaded_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(size__gt=0), name="reporting_reportattachment_not_empty"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report}: {self.original_name}"

@@ -3,7 +3,7 @@ acceptance). Included by ``reporting.urls``."""
 
 from django.urls import path
 
-from .views import reports
+from .views import report_attachments, reports
 
 urlpatterns = [
     # The project's calendar of reports, and opening the report of a period.
@@ -54,5 +54,21 @@ urlpatterns = [
         "projets/<str:reference>/rapports/<int:number>/modifications/",
         reports.request_changes,
         name="report_request_changes",
+    ),
+    # Documents joined to the report.
+    path(
+        "projets/<str:reference>/rapports/<int:number>/pieces/",
+        report_attachments.join,
+        name="report_attachment_join",
+    ),
+    path(
+        "projets/<str:reference>/rapports/<int:number>/pieces/<int:pk>/",
+        report_attachments.download,
+        name="report_attachment",
+    ),
+    path(
+        "projets/<str:reference>/rapports/<int:number>/pieces/<int:pk>/retirer/",
+        report_attachments.remove,
+        name="report_attachment_remove",
     ),
 ]

@@ -32,6 +32,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views import View
 
+from ..attachments import can_join, can_remove
 from ..choices import ReportStatus
 from ..forms import (
     AcceptForm,
@@ -181,6 +182,11 @@ def _detail_page(
         "editable_partner_ids": mine if access.can_edit_any_expenditure else set(),
         "status_changes": changes,
         "last_change": changes[-1] if changes else None,
+        "attachments": [
+            {"file": attachment, "removable": can_remove(access, attachment)}
+            for attachment in report.attachments.select_related("uploaded_by")
+        ],
+        "can_join": can_join(access),
         "refusal": refusal,
     }
     if access.can_submit:

@@ -13,11 +13,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from reporting import report_urls
 from reporting.choices import ReportStatus as R
-from reporting.models import Expenditure, ProgressReport, ReportStatusChange
+from reporting.models import Expenditure, ProgressReport, ReportAttachment, ReportStatusChange
 from reporting.permissions import (
     project_access,
     projects_visible_to,
@@ -64,6 +65,11 @@ CASES = [
     ("report_accept", "GET", "submitted", None),
     ("report_request_changes", "POST", "submitted", None),
     ("report_request_changes", "GET", "submitted", None),
+    ("report_attachment_join", "GET", "filled", None),
+    ("report_attachment_join", "POST", "filled", None),
+    ("report_attachment", "GET", "filled", "attachment"),
+    ("report_attachment_remove", "POST", "filled", "attachment"),
+    ("report_attachment_remove", "GET", "filled", "attachment"),
 ]
 
 READER = {"lead": 200, "partner": 200, "officer": 200}
@@ -90,6 +96,17 @@ EXPECTED = {
     ("report_accept", "GET", None): ACTION_GET,
     ("report_request_changes", "POST", None): {"lead": 403, "partner": 403, "officer": 302},
     ("report_request_changes", "GET", None): ACTION_GET,
+    # Members of the consortium join documents while the report is open to changes; the
+    # lead (or whoever joined it) removes one; every reader downloads them.
+    ("report_attachment_join", "GET", None): {"lead": 200, "partner": 200, "officer": 403},
+    ("report_attachment_join", "POST", None): {"lead": 302, "partner": 302, "officer": 403},
+    ("report_attachment", "GET", "attachment"): READER,
+    ("report_attachment_remove", "POST", "attachment"): {
+        "lead": 302,
+        "partner": 403,
+        "officer": 403,
+    },
+    ("report_attachment_remove", "GET", "attachment"): ACTION_GET,
 }
 
 
@@ -113,6 +130,10 @@ def post_data(name: str, world) -> dict:
             "changes-from_status": R.SUBMITTED,
             "changes-comment": "Détaillez les dépenses.",
         },
+        "report_attachment_join": {
+            "title": "Feuilles d'émargement",
+            "file": SimpleUploadedFile("emargement.pdf", b"%PDF-1.4\n%%EOF\n"),
+        },
     }.get(name, {})
 
 
@@ -129,7 +150,23 @@ def world(request, running, alice, olivia):
     report_submit(report=filled, actor=alice)
     report_request_changes(report=filled, actor=olivia, comment="Complétez.")
     people = {persona: request.getfixturevalue(name) for persona, name in FIXTURE_OF.items()}
-    return {"project": running, "submitted": submitted, "filled": filled, "people": people}
+    attachment = ReportAttachment.objects.create(
+        report=filled,
+        title="Programme de la session",
+        file=SimpleUploadedFile("programme.pdf", b"%PDF-1.4\n%%EOF\n"),
+        original_name="programme.pdf",
+        content_type="application/pdf",
+        size=15,
+        sha256="0" * 64,
+        uploaded_by=alice,
+    )
+    return {
+        "project": running,
+        "submitted": submitted,
+        "filled": filled,
+        "people": people,
+        "attachment": attachment,
+    }
 
 
 def _url(name, target, partner, world) -> str:
@@ -139,7 +176,9 @@ def _url(name, target, partner, world) -> str:
     if target == "period":
         return reverse(f"reporting:{name}", args=[reference, 3])
     args = [reference, world[target].number]
-    if partner is not None:
+    if partner == "attachment":
+        args.append(world["attachment"].pk)
+    elif partner is not None:
         args.append(partner)
     return reverse(f"reporting:{name}", args=args)
 
@@ -151,6 +190,7 @@ def state(world) -> list:
         list(ProgressReport.objects.order_by("number").values_list("overall_progress", flat=True)),
         Expenditure.objects.count(),
         ReportStatusChange.objects.count(),
+        list(ReportAttachment.objects.order_by("pk").values_list("pk", flat=True)),
     ]
 
 
