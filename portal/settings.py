@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.forms",
     "rest_framework",
+    "rest_framework.authtoken",
     "django_filters",
     "portal",
     "calls",
@@ -217,14 +218,70 @@ CELERY_WORKER_MAX_TASKS_PER_CHILD = env_int("CELERY_WORKER_MAX_TASKS_PER_CHILD",
 CELERY_WORKER_SEND_TASK_EVENTS = True
 CELERY_TASK_SEND_SENT_EVENT = True
 
+
+# The API (/api/v1/, portal/api/): tokens or the session; one error shape; page numbers or
+# a cursor; throttling per anonymous address, per user, and stricter on the token endpoint.
+# A rate is "<number>/<second|minute|hour|day>"; a malformed one fails at start-up.
+def _throttle_rate(name: str, default: str) -> str:
+    rate = env_str(name, default)
+    number, _slash, period = rate.partition("/")
+    if not number.isdigit() or period not in {"second", "minute", "hour", "day"}:
+        raise ImproperlyConfigured(f"{name}={rate!r} is not a rate such as 60/minute")
+    return rate
+
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First, so that a request without credentials is a 401 with WWW-Authenticate.
+        "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
-    "PAGE_SIZE": 50,
+    "DEFAULT_PAGINATION_CLASS": "portal.api.pagination.PortalPagination",
+    "PAGE_SIZE": env_int("API_PAGE_SIZE", 50),
+    "EXCEPTION_HANDLER": "portal.api.exceptions.api_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "portal.api.throttling.AnonymousThrottle",
+        "portal.api.throttling.UserThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": _throttle_rate("API_THROTTLE_ANON", "120/minute"),
+        "user": _throttle_rate("API_THROTTLE_USER", "600/minute"),
+        "auth_token": _throttle_rate("API_THROTTLE_AUTH_TOKEN", "10/minute"),
+    },
+    # Through X-Forwarded-For, the address of the client behind this many proxies.
+    "NUM_PROXIES": None if env_str("API_NUM_PROXIES") is None else env_int("API_NUM_PROXIES", 0),
+    "DEFAULT_SCHEMA_CLASS": "portal.api.schema.PortalAutoSchema",
+    "COERCE_DECIMAL_TO_STRING": True,
+    "DATETIME_FORMAT": "iso-8601",
+    "DATE_FORMAT": "iso-8601",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Portail des fonds européens — API",
+    "DESCRIPTION": (
+        "API REST du portail des fonds européens (FSE+, Interreg France-Wallonie-Vlaanderen, "
+        "Erasmus+) : fonds, programmes, autorités, appels à projets et liste publique des "
+        "opérations, en lecture libre et anonyme. Jeton : POST /api/v1/auth/token/, puis "
+        "l'en-tête « Authorization: Token <jeton> ». Listes paginées par numéro de page "
+        "(?page=, ?page_size= jusqu'à 100) ou par curseur (?cursor=) pour synchroniser. "
+        "Montants en chaînes à deux décimales, dates en ISO 8601. Une seule forme d'erreur : "
+        "code, message, errors.\n\n"
+        "REST API of the European funds portal (ESF+, Interreg France-Wallonia-Flanders, "
+        "Erasmus+): funds, programmes, authorities, calls for projects and the public list of "
+        "operations, readable by anyone without an account. Token: POST /api/v1/auth/token/, "
+        "then the header « Authorization: Token <token> ». Lists are paginated by page "
+        "number (?page=, ?page_size= up to 100) or by cursor (?cursor=) to synchronise. "
+        "Amounts are strings with two decimals, dates ISO 8601. One error shape: code, "
+        "message, errors."
+    ),
+    "VERSION": "1.0.0",
+    "SERVERS": [{"url": env_str("API_SERVER_URL", "/"), "description": "Portail"}],
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 # Behind a TLS-terminating proxy in a deployment.

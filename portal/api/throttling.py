@@ -1,0 +1,25 @@
+"""Throttling: anonymous clients per address, authenticated ones per user, and the token
+endpoint per address with a stricter rate. Rates come from the environment
+(``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]`` in settings.py); an exceeded rate is a 429
+with ``Retry-After``."""
+
+from __future__ import annotations
+
+from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
+
+
+class AnonymousThrottle(AnonRateThrottle):
+    scope = "anon"
+
+
+class UserThrottle(UserRateThrottle):
+    scope = "user"
+
+
+class TokenEndpointThrottle(SimpleRateThrottle):
+    """Asking for a token: per address, whoever is logged in (guessing passwords)."""
+
+    scope = "auth_token"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
