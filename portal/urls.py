@@ -6,6 +6,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include("portal.api.urls")),
 ]
 
 urlpatterns += i18n_patterns(

@@ -23,7 +23,7 @@ from rest_framework import serializers
         ),
         OpenApiExample(
             "Introuvable / Not found",
-            value={"code": "not_found", "message": "Pas trouvé.", "errors": {}},
+            value={"code": "not_found", "message": "Non trouvé.", "errors": {}},
             status_codes=["404"],
             response_only=True,
         ),
@@ -58,7 +58,7 @@ class ErrorSerializer(serializers.Serializer):
     )
 
 
-class TokenRequestSerializer(serializers.Serializer):
+class CredentialsSerializer(serializers.Serializer):
     """An account's e-mail address and password."""
 
     email = serializers.EmailField(label=_("adresse e-mail"))

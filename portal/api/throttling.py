@@ -5,18 +5,27 @@ with ``Retry-After``."""
 
 from __future__ import annotations
 
+from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 
 
-class AnonymousThrottle(AnonRateThrottle):
+class SettingsRateMixin:
+    """The rate read from the settings when the request is throttled, not when the module
+    was imported (DRF's default), so that a changed setting takes effect."""
+
+    def get_rate(self):
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+
+class AnonymousThrottle(SettingsRateMixin, AnonRateThrottle):
     scope = "anon"
 
 
-class UserThrottle(UserRateThrottle):
+class UserThrottle(SettingsRateMixin, UserRateThrottle):
     scope = "user"
 
 
-class TokenEndpointThrottle(SimpleRateThrottle):
+class TokenEndpointThrottle(SettingsRateMixin, SimpleRateThrottle):
     """Asking for a token: per address, whoever is logged in (guessing passwords)."""
 
     scope = "auth_token"

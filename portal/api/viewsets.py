@@ -8,10 +8,13 @@ from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import permissions, viewsets
 
 from .conditional import ConditionalRetrieveMixin
+from .language import RequestLanguageMixin
 from .pagination import PortalPagination
 
 
-class PublicReadOnlyViewSet(ConditionalRetrieveMixin, viewsets.ReadOnlyModelViewSet):
+class PublicReadOnlyViewSet(
+    RequestLanguageMixin, ConditionalRetrieveMixin, viewsets.ReadOnlyModelViewSet
+):
     """A public resource: read by anyone, anonymous or not; never written."""
 
     permission_classes = [permissions.AllowAny]

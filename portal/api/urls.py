@@ -1,0 +1,29 @@
+"""The API's URLs, mounted at /api/v1/ outside the language prefix: the public resources
+of each app (one router), the token, the schema and its documentation page."""
+
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.routers import DefaultRouter
+
+from calls.api import views as calls_api
+from reporting.api import views as reporting_api
+
+from . import views
+
+app_name = "api"
+
+router = DefaultRouter()
+router.include_format_suffixes = False
+router.register("funds", calls_api.FundViewSet, basename="fund")
+router.register("programmes", calls_api.ProgrammeViewSet, basename="programme")
+router.register("authorities", calls_api.AuthorityViewSet, basename="authority")
+router.register("calls", calls_api.CallViewSet, basename="call")
+router.register("operations", reporting_api.OperationViewSet, basename="operation")
+
+urlpatterns = [
+    path("auth/token/", views.TokenView.as_view(), name="auth_token"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", views.docs, name="docs"),
+    path("", include(router.urls)),
+    re_path(r"^.*$", views.NotFoundView.as_view(), name="not_found"),
+]

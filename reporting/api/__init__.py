@@ -1,0 +1,1 @@
+"""The public API of the list of operations."""
