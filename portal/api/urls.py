@@ -2,7 +2,6 @@
 of each app (one router), the token, the schema and its documentation page."""
 
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from calls.api import views as calls_api
@@ -22,7 +21,7 @@ router.register("operations", reporting_api.OperationViewSet, basename="operatio
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="auth_token"),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", views.SchemaView.as_view(), name="schema"),
     path("docs/", views.docs, name="docs"),
     path("", include(router.urls)),
     re_path(r"^.*$", views.NotFoundView.as_view(), name="not_found"),

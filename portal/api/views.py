@@ -3,11 +3,15 @@ rendered on the server (no CDN, no JavaScript), and a JSON 404 for any other pat
 
 from __future__ import annotations
 
+import functools
+
+from django.conf import settings
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework import exceptions, permissions, status
 from rest_framework.authtoken.models import Token
 from rest_framework.response import Response
@@ -182,9 +186,20 @@ def schema_outline(schema: dict) -> dict:
     }
 
 
+@functools.lru_cache(maxsize=len(settings.LANGUAGES))
+def _outline(language: str) -> dict:
+    """The outline in one language: the schema depends only on the code, so each
+    process generates it once per language."""
+    with translation.override(language):
+        return schema_outline(SchemaGenerator().get_schema(request=None, public=True))
+
+
 def docs(request):
-    """The API's documentation, generated from its OpenAPI schema on each request (in the
-    request's language), readable without JavaScript."""
+    """The API's documentation, generated from its OpenAPI schema (in the request's
+    language), readable without JavaScript."""
     translation.activate(translation.get_language_from_request(request, check_path=False))
-    schema = SchemaGenerator().get_schema(request=None, public=True)
-    return render(request, "api/docs.html", schema_outline(schema))
+    return render(request, "api/docs.html", _outline(translation.get_language()))
+
+
+class SchemaView(RequestLanguageMixin, SpectacularAPIView):
+    """The OpenAPI 3 schema (YAML; JSON with ?format=json), in the request's language."""

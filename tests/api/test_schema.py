@@ -116,3 +116,8 @@ def test_the_documentation_page_lists_every_path_without_a_cdn(client, schema):
 def test_the_documentation_page_follows_the_language(client):
     html = client.get("/api/v1/docs/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert '<html lang="en">' in html
+
+
+def test_the_schema_follows_the_language(api):
+    english = api.get("/api/v1/schema/", {"format": "json"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert english["Content-Language"] == "en"
