@@ -29,8 +29,9 @@ class PortalCursorPagination(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
     cursor_query_description = _(
-        "Curseur de synchronisation : vide pour la première page, puis la valeur tirée du "
-        "lien « next ». Fixe l'ordre (date de modification puis identifiant)."
+        "Curseur de synchronisation : vide pour la première page, puis suivre le lien "
+        "« next ». L'ordre est fixe (date de modification puis identifiant si la ressource "
+        "en a une, sinon identifiant) et « ordering » est alors sans effet."
     )
 
     def get_ordering(self, request, queryset, view):
