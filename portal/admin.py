@@ -11,6 +11,7 @@ from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.contrib.auth.forms import UserCreationForm as DjangoUserCreationForm
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from rest_framework.authtoken.models import TokenProxy
 
 from .models import User
 
@@ -154,3 +155,9 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# The API's tokens are secrets: DRF's admin would list them in clear. A user revokes theirs
+# through the API (DELETE /api/v1/auth/token/); an administrator disables the account.
+if admin.site.is_registered(TokenProxy):
+    admin.site.unregister(TokenProxy)

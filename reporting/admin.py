@@ -17,6 +17,7 @@ from .models import (
     GeneratedDocument,
     IndicatorProgress,
     ProgressReport,
+    ReportAttachment,
     ReportStatusChange,
     WorkPackageProgress,
 )
@@ -75,6 +76,20 @@ class ReportStatusChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("actor")
 
 
+class ReportAttachmentInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """The report's attachments, read only: they are joined and removed on the report's
+    page, through the upload checks."""
+
+    model = ReportAttachment
+    extra = 0
+    fields = ("title", "original_name", "content_type", "size", "sha256", "uploaded_by",
+              "uploaded_at")  # fmt: skip
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("uploaded_by")
+
+
 @admin.register(ProgressReport)
 class ProgressReportAdmin(admin.ModelAdmin):
     list_display = (
@@ -95,6 +110,7 @@ class ProgressReportAdmin(admin.ModelAdmin):
         WorkPackageProgressInline,
         IndicatorProgressInline,
         ExpenditureInline,
+        ReportAttachmentInline,
         ReportStatusChangeInline,
     )
     fieldsets = (
