@@ -4,6 +4,7 @@ of each app (one router), the token, the schema and its documentation page."""
 from django.urls import include, path, re_path
 from rest_framework.routers import DefaultRouter
 
+from applications.api import views as applications_api
 from calls.api import views as calls_api
 from reporting.api import views as reporting_api
 
@@ -18,6 +19,7 @@ router.register("programmes", calls_api.ProgrammeViewSet, basename="programme")
 router.register("authorities", calls_api.AuthorityViewSet, basename="authority")
 router.register("calls", calls_api.CallViewSet, basename="call")
 router.register("operations", reporting_api.OperationViewSet, basename="operation")
+router.register("applications", applications_api.ApplicationViewSet, basename="application")
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="auth_token"),

@@ -22,6 +22,8 @@ ENDPOINTS = {
     "/api/v1/calls/{reference}/": {"get"},
     "/api/v1/operations/": {"get"},
     "/api/v1/operations/{reference}/": {"get"},
+    "/api/v1/applications/": {"get"},
+    "/api/v1/applications/{reference}/": {"get"},
 }
 LISTS = [path for path in ENDPOINTS if not path.endswith("}/") and "auth" not in path]
 

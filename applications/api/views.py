@@ -1,0 +1,86 @@
+"""The dossiers an account reads on the pages, read-only: its organisations' dossiers
+(drafts included, ``applications.permissions``), its authorities' submitted dossiers and
+those assigned to it for assessment (``review.permissions``). Any other dossier does not
+exist (404); an anonymous request is a 401."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, Q
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import permissions
+
+from applications.choices import AssessmentStatus
+from applications.models import Application, StatusChange
+from applications.permissions import applications_visible_to
+from partners.models import Partner
+from portal.api.viewsets import PublicReadOnlyViewSet
+from review.permissions import applications_for_officer, assessments_of
+
+from . import filtersets, serializers
+
+DESCRIPTION = _(
+    "Les dossiers que le compte lit sur le portail : ceux de ses organisations (brouillons "
+    "compris), ceux déposés aux appels de ses autorités (jamais un brouillon) et ceux qui lui "
+    "sont confiés pour évaluation, une fois l'absence de conflit d'intérêts déclarée. Tout "
+    "autre dossier n'existe pas (404). Authentification requise (jeton ou session). / The "
+    "dossiers the account reads on the portal: its organisations' (drafts included), those "
+    "submitted to its authorities' calls (never a draft) and those assigned to it for "
+    "assessment once it has declared no conflict of interest. Any other does not exist."
+)
+
+
+def applications_readable_by(user):
+    """The union of what the pages show ``user``, through the permission functions."""
+    assessed = (
+        assessments_of(user)
+        .filter(no_conflict_declared_at__isnull=False)
+        .exclude(status=AssessmentStatus.DECLINED)
+    )
+    return Application.objects.filter(
+        Q(pk__in=applications_visible_to(user).values("pk"))
+        | Q(pk__in=applications_for_officer(user).values("pk"))
+        | Q(pk__in=assessed.values("application_id"))
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Liste : dossiers"), description=DESCRIPTION),
+    retrieve=extend_schema(summary=_("Détail : dossier"), description=DESCRIPTION),
+)
+class ApplicationViewSet(PublicReadOnlyViewSet):
+    permission_classes = [permissions.IsAuthenticated]
+    serializer_class = serializers.ApplicationSerializer
+    filterset_class = filtersets.ApplicationFilterSet
+    lookup_field = "reference"
+    cursor_ordering = ("updated_at", "pk")
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return serializers.ApplicationDetailSerializer
+        return serializers.ApplicationSerializer
+
+    def get_queryset(self):
+        # Queries: the dossiers with call, measure and the facts of the version under
+        # review (not its frozen JSON); their partners with organisations; on the detail,
+        # the history of states.
+        queryset = (
+            applications_readable_by(self.request.user)
+            .select_related("call", "measure", "current_snapshot")
+            .defer("current_snapshot__data", "current_snapshot__eligibility_results")
+            .prefetch_related(
+                Prefetch(
+                    "partners",
+                    queryset=Partner.objects.select_related("organisation").order_by("number"),
+                )
+            )
+            .order_by("-created_at", "reference")
+        )
+        if self.action == "retrieve":
+            queryset = queryset.prefetch_related(
+                Prefetch(
+                    "status_changes",
+                    queryset=StatusChange.objects.order_by("created_at", "pk"),
+                )
+            )
+        return queryset
