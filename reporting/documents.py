@@ -45,7 +45,11 @@ from applications.permissions import applications_visible_to
 from applications.services import ServiceRefused
 from calls.choices import AuthorityRole
 from calls.models import Call, Programme
-from review.permissions import applications_for_officer, assessments_of, authorities_of
+from review.permissions import (
+    applications_for_officer,
+    assessments_opening_dossiers,
+    authorities_of,
+)
 
 from .choices import DocumentKind, DocumentStatus
 from .document_content import ContentError, content_of
@@ -93,7 +97,7 @@ def documents_visible_to(user) -> QuerySet[GeneratedDocument]:
         | Q(kind__in=APPLICATION_KINDS, application__in=applications_for_officer(user).values("pk"))
         | Q(
             kind=DocumentKind.DOSSIER,
-            application__in=assessments_of(user).values("application_id"),
+            application__in=assessments_opening_dossiers(user).values("application_id"),
         )
         | Q(kind=DocumentKind.PROGRESS_REPORT, report__in=_reports_visible_to(user).values("pk"))
         | Q(kind=DocumentKind.CALL_SUMMARY, call__authority__in=officer_authorities)
@@ -120,7 +124,7 @@ def _may_see_application(user, application: Application, kind: str) -> bool:
         return True
     return (
         kind == DocumentKind.DOSSIER
-        and assessments_of(user).filter(application_id=application.pk).exists()
+        and assessments_opening_dossiers(user).filter(application_id=application.pk).exists()
     )
 
 

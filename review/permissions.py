@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from applications.choices import ApplicationStatus
+from applications.choices import ApplicationStatus, AssessmentStatus
 from applications.models import Application, Assessment
 from calls.choices import AuthorityRole
 from calls.models import Authority, AuthorityMember, Call
@@ -81,6 +81,25 @@ def assessments_of(user) -> QuerySet[Assessment]:
     return Assessment.objects.filter(
         assessor=user,
         application__call__authority__in=authorities_of(user, AuthorityRole.ASSESSOR),
+    )
+
+
+def assessment_opens_dossier(assessment: Assessment) -> bool:
+    """An assessor reads the dossier of an assessment once they have declared no conflict
+    of interest, and never after declining it."""
+    return (
+        assessment.no_conflict_declared_at is not None
+        and assessment.status != AssessmentStatus.DECLINED
+    )
+
+
+def assessments_opening_dossiers(user) -> QuerySet[Assessment]:
+    """``user``'s assessments whose dossier they may read (:func:`assessment_opens_dossier`,
+    as a queryset): the API and the documents apply the assessment pages' rule."""
+    return (
+        assessments_of(user)
+        .filter(no_conflict_declared_at__isnull=False)
+        .exclude(status=AssessmentStatus.DECLINED)
     )
 
 

@@ -10,12 +10,11 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import permissions
 
-from applications.choices import AssessmentStatus
 from applications.models import Application, StatusChange
 from applications.permissions import applications_visible_to
 from partners.models import Partner
 from portal.api.viewsets import PublicReadOnlyViewSet
-from review.permissions import applications_for_officer, assessments_of
+from review.permissions import applications_for_officer, assessments_opening_dossiers
 
 from . import filtersets, serializers
 
@@ -32,11 +31,7 @@ DESCRIPTION = _(
 
 def applications_readable_by(user):
     """The union of what the pages show ``user``, through the permission functions."""
-    assessed = (
-        assessments_of(user)
-        .filter(no_conflict_declared_at__isnull=False)
-        .exclude(status=AssessmentStatus.DECLINED)
-    )
+    assessed = assessments_opening_dossiers(user)
     return Application.objects.filter(
         Q(pk__in=applications_visible_to(user).values("pk"))
         | Q(pk__in=applications_for_officer(user).values("pk"))

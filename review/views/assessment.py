@@ -281,7 +281,7 @@ def assess(request, pk):
     shown once this assessment is submitted."""
     assessment = _assessment_or_404(request.user, pk)
     application = assessment.application
-    if assessment.no_conflict_declared_at is None or assessment.status == A.DECLINED:
+    if not permissions.assessment_opens_dossier(assessment):
         if request.method == "POST":
             messages.error(
                 request,

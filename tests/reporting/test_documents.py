@@ -667,3 +667,24 @@ def test_the_report_page_asks_for_its_pdf(client, selected, alice):
     ).content.decode()
     assert 'name="kind" value="progress_report"' in page
     assert f'name="report" value="{report.pk}"' in page
+
+
+def test_an_assessor_reads_the_dossiers_pdf_only_once_no_conflict_is_declared(
+    client, assessed, alice, olivia, authority
+):
+    from calls.choices import AuthorityRole
+    from review.assessment import assessment_assign, assessment_declare_no_conflict
+    from tests import factories as f
+
+    newcomer = f.UserFactory(email="nora@experts.example.org", first_name="Nora")
+    f.AuthorityMemberFactory(user=newcomer, authority=authority, role=AuthorityRole.ASSESSOR)
+    (assessment,) = assessment_assign(application=assessed, assessors=[newcomer], actor=olivia)
+    document = service.document_request(
+        kind=DocumentKind.DOSSIER, actor=alice, application=assessed
+    )
+    client.force_login(newcomer)
+    address = reverse("reporting:document", args=[document.pk])
+
+    assert client.get(address).status_code == 404  # as the assessment page: declare first
+    assessment_declare_no_conflict(assessment=assessment, actor=newcomer)
+    assert client.get(address).status_code == 200
