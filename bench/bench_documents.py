@@ -122,15 +122,11 @@ def in_process(args, application, user) -> dict:
 
 
 def through_workers(args, application, user, processes: int) -> dict:
-    from django.conf import settings
-    from django.db import connection
-
     from reporting.choices import DocumentStatus
     from reporting.models import GeneratedDocument
     from reporting.tasks import render_document
 
     queue = f"bench-documents-{uuid.uuid4().hex[:8]}"
-    db = connection.settings_dict
     env = {
         **os.environ,
         "DATABASE_URL": os.environ["DATABASE_URL"],
@@ -166,7 +162,6 @@ def through_workers(args, application, user, processes: int) -> dict:
         worker.terminate()
         worker.wait(timeout=60)
         GeneratedDocument.objects.filter(parameters__bench=True).delete()
-    del db, settings
     return {
         "processes": processes,
         "documents": args.documents,

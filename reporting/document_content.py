@@ -18,7 +18,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Max, Prefetch, Sum
+from django.db.models import Prefetch, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -385,9 +385,6 @@ def programme_summary_content(document: GeneratedDocument) -> Content:
             "totals": totals,
             "today": today,
             "chart": chart,
-            "last_report": ProgressReport.objects.filter(application__in=ids).aggregate(
-                last=Max("report_date")
-            )["last"],
         },
     )
 

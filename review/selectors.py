@@ -34,9 +34,6 @@ from .permissions import applications_for_officer, authorities_of, calls_for_off
 
 # --- the eligibility verdict frozen at submission ------------------------------------------
 
-VERDICT_PASS = FrozenVerdict.PASS
-VERDICT_WARNING = FrozenVerdict.WARNING
-VERDICT_FAIL = FrozenVerdict.FAIL
 VERDICT_CHOICES = FrozenVerdict.choices
 
 
