@@ -17,6 +17,7 @@ from portal.api.viewsets import PublicReadOnlyViewSet
 from review.permissions import applications_for_officer, assessments_opening_dossiers
 
 from . import filtersets, serializers
+from .writes import ApplicationWritesMixin
 
 DESCRIPTION = _(
     "Les dossiers que le compte lit sur le portail : ceux de ses organisations (brouillons "
@@ -43,7 +44,7 @@ def applications_readable_by(user):
     list=extend_schema(summary=_("Liste : dossiers"), description=DESCRIPTION),
     retrieve=extend_schema(summary=_("Détail : dossier"), description=DESCRIPTION),
 )
-class ApplicationViewSet(PublicReadOnlyViewSet):
+class ApplicationViewSet(ApplicationWritesMixin, PublicReadOnlyViewSet):
     permission_classes = [permissions.IsAuthenticated]
     serializer_class = serializers.ApplicationSerializer
     filterset_class = filtersets.ApplicationFilterSet
