@@ -11,6 +11,7 @@ from django.utils import translation
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlencode, urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
+from rest_framework.authtoken.models import Token
 
 from .models import User
 from .tokens import email_confirmation_token
@@ -109,3 +110,20 @@ def email_confirmation_accept(*, uidb64: str, token: str) -> User | None:
         return None
     user.is_active = True
     return user
+
+
+# --- the account's API token -------------------------------------------------------------
+
+
+def api_token_issue(*, user: User):
+    """A new API token for ``user``, replacing the one it had: the old one stops working at
+    once (a client that leaked it is cut off)."""
+    with transaction.atomic():
+        Token.objects.filter(user=user).delete()
+        return Token.objects.create(user=user)
+
+
+def api_token_revoke(*, user: User) -> bool:
+    """``user``'s API token stops working; True if there was one."""
+    deleted, _rows = Token.objects.filter(user=user).delete()
+    return bool(deleted)

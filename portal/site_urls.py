@@ -1,5 +1,6 @@
 """The portal's pages under the language prefix: home; the accounts (register, confirm the
-e-mail address, log in and out, reset a forgotten password)."""
+e-mail address, log in and out, reset a forgotten password; the account's page and its
+API token)."""
 
 from django.urls import path
 
@@ -9,6 +10,9 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("connexion/", views.LoginView.as_view(), name="login"),
     path("deconnexion/", views.LogoutView.as_view(), name="logout"),
+    path("compte/", views.account, name="account"),
+    path("compte/jeton-api/nouveau/", views.account_token_issue, name="account_token_issue"),
+    path("compte/jeton-api/revoquer/", views.account_token_revoke, name="account_token_revoke"),
     path("compte/session/", views.session_keepalive, name="session_keepalive"),
     path("compte/inscription/", views.RegisterView.as_view(), name="register"),
     path(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -14,8 +15,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from django.views.generic import FormView, TemplateView
+from rest_framework.authtoken.models import Token
 
+from calls.models import AuthorityMember
 from calls.selectors import home_page
+from partners.models import Membership
 
 from . import services
 from .forms import (
@@ -170,3 +174,52 @@ def session_keepalive(request):
     ):
         target = reverse("home")
     return redirect(target)
+
+
+# --- the account page ----------------------------------------------------------------------
+
+
+def _account_page(request, *, new_token: str = "", status: int = 200):
+    user = request.user
+    context = {
+        "memberships": Membership.objects.filter(user=user, is_active=True)
+        .select_related("organisation")
+        .order_by("organisation__legal_name"),
+        "authority_roles": AuthorityMember.objects.filter(user=user, is_active=True)
+        .select_related("authority")
+        .order_by("authority__name"),
+        "token": Token.objects.filter(user=user).only("created").first(),
+        "new_token": new_token,
+    }
+    response = render(request, "portal/account.html", context, status=status)
+    # The page may show a secret once: no cache, shared or private, keeps it.
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def account(request):
+    """The account's page: who it is, its organisations and authorities, its API token."""
+    return _account_page(request)
+
+
+@login_required
+@require_POST
+def account_token_issue(request):
+    """A new API token, shown once on the page that answers; the old one stops working."""
+    token = services.api_token_issue(user=request.user)
+    messages.success(
+        request,
+        _("Nouveau jeton créé. Copiez-le maintenant : il ne sera plus affiché."),
+    )
+    return _account_page(request, new_token=token.key)
+
+
+@login_required
+@require_POST
+def account_token_revoke(request):
+    if services.api_token_revoke(user=request.user):
+        messages.success(request, _("Jeton révoqué : il ne donne plus accès à l'API."))
+    else:
+        messages.info(request, _("Ce compte n'avait pas de jeton."))
+    return redirect("account")

@@ -17,6 +17,8 @@ from rest_framework.authtoken.models import Token
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from portal.services import api_token_revoke
+
 from .language import RequestLanguageMixin
 from .serializers import CredentialsSerializer, TokenSerializer
 from .throttling import TokenEndpointThrottle
@@ -83,7 +85,7 @@ class TokenView(RequestLanguageMixin, APIView):
         responses={204: OpenApiResponse(description=_("Jeton révoqué / Token revoked"))},
     )
     def delete(self, request):
-        Token.objects.filter(user=request.user).delete()
+        api_token_revoke(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

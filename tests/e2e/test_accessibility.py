@@ -99,6 +99,7 @@ def test_dossier_pages_have_no_serious_violation(world, live_server, browser_pag
         screenshot(page, f"a11y-dossier-{name}-{'-'.join(map(str, args))}")
     for name, args in (
         ("applications:dashboard", []),
+        ("account", []),
         ("applications:start", [world["call"].reference]),
         ("partners:list", []),
         ("partners:create", []),
