@@ -128,3 +128,9 @@ def test_an_account_without_organisation_is_shown_the_way_to_one():
     lonely = f.UserFactory()
     page = text(logged_in(lonely).get(ACCOUNT))
     assert "Ce compte n'appartient encore à aucune organisation." in page
+
+
+def test_the_api_documentation_says_where_the_token_is_made(client):
+    page = text(client.get("/api/v1/docs/"))
+    assert "S'authentifier" in html.unescape(page)
+    assert f'href="{ACCOUNT}"' in page
