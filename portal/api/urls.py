@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from applications.api import views as applications_api
 from calls.api import views as calls_api
+from partners.api import views as partners_api
 from reporting.api import views as reporting_api
 
 from . import views
@@ -20,6 +21,7 @@ router.register("authorities", calls_api.AuthorityViewSet, basename="authority")
 router.register("calls", calls_api.CallViewSet, basename="call")
 router.register("operations", reporting_api.OperationViewSet, basename="operation")
 router.register("applications", applications_api.ApplicationViewSet, basename="application")
+router.register("organisations", partners_api.OrganisationViewSet, basename="organisation")
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="auth_token"),

@@ -24,6 +24,8 @@ ENDPOINTS = {
     "/api/v1/operations/{reference}/": {"get"},
     "/api/v1/applications/": {"get"},
     "/api/v1/applications/{reference}/": {"get"},
+    "/api/v1/organisations/": {"get"},
+    "/api/v1/organisations/{id}/": {"get"},
 }
 LISTS = [path for path in ENDPOINTS if not path.endswith("}/") and "auth" not in path]
 

@@ -1,0 +1,1 @@
+"""The API of the organisations, read by their active members."""
