@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import permissions
 
-from applications.models import Application, StatusChange
+from applications.models import Activity, Application, Deliverable, StatusChange, WorkPackage
 from applications.permissions import applications_visible_to
 from partners.models import Partner
 from portal.api.viewsets import PublicReadOnlyViewSet
@@ -58,12 +58,18 @@ class ApplicationViewSet(ApplicationWritesMixin, PublicReadOnlyViewSet):
 
     def get_queryset(self):
         # Queries: the dossiers with call, measure and the facts of the version under
-        # review (not its frozen JSON); their partners with organisations; on the detail,
-        # the history of states.
+        # review (not its frozen JSON); their partners with organisations. On the detail,
+        # with the version's frozen eligibility results: the history of states; the work
+        # packages with their lead partner; their activities; their deliverables (the
+        # budget's totals are the serializer's, one query).
+        retrieve = self.action == "retrieve"
+        deferred = ["current_snapshot__data"]
+        if not retrieve:
+            deferred.append("current_snapshot__eligibility_results")
         queryset = (
             applications_readable_by(self.request.user)
             .select_related("call", "measure", "current_snapshot")
-            .defer("current_snapshot__data", "current_snapshot__eligibility_results")
+            .defer(*deferred)
             .prefetch_related(
                 Prefetch(
                     "partners",
@@ -72,11 +78,24 @@ class ApplicationViewSet(ApplicationWritesMixin, PublicReadOnlyViewSet):
             )
             .order_by("-created_at", "reference")
         )
-        if self.action == "retrieve":
+        if retrieve:
             queryset = queryset.prefetch_related(
                 Prefetch(
                     "status_changes",
                     queryset=StatusChange.objects.order_by("created_at", "pk"),
-                )
+                ),
+                Prefetch(
+                    "work_packages",
+                    queryset=WorkPackage.objects.select_related("lead_partner")
+                    .order_by("number")
+                    .prefetch_related(
+                        Prefetch(
+                            "activities", queryset=Activity.objects.order_by("position", "pk")
+                        ),
+                        Prefetch(
+                            "deliverables", queryset=Deliverable.objects.order_by("position", "pk")
+                        ),
+                    ),
+                ),
             )
         return queryset

@@ -6,6 +6,7 @@ paginations, ETag; queries pinned."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -13,14 +14,25 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from applications.choices import ApplicationStatus as S
-from applications.choices import AssessmentStatus
-from applications.models import Application, Assessment, StatusChange
+from applications.choices import AssessmentStatus, FundingSource
+from applications.models import (
+    Activity,
+    Application,
+    Assessment,
+    Deliverable,
+    StatusChange,
+    WorkPackage,
+)
+from applications.services import snapshot_freeze
+from calls.eligibility import check_application, freeze
 from tests import factories as f
 from tests.review.test_queue import make_dossier
 
 pytestmark = pytest.mark.django_db
 
 APPLICATIONS = "/api/v1/applications/"
+# The detail of a draft: 6 queries of its own, 13 of the eligibility engine (its facts).
+DRAFT_DETAIL_QUERIES = 19
 
 
 def references(response) -> list[str]:
@@ -187,6 +199,166 @@ def test_a_detail_has_an_etag_and_an_unchanged_one_is_a_304(dossier, alice):
     assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 200
 
 
+# --- work plan, budget and eligibility on the detail --------------------------------------
+
+
+def test_the_detail_has_the_work_packages_with_activities_and_deliverables(dossier, alice):
+    partner_b = dossier.partners.get(number=2)
+    second = f.WorkPackageFactory(application=dossier, number=2, title="Diffusion")
+    first = f.WorkPackageFactory(
+        application=dossier,
+        number=1,
+        title="Coordination",
+        description="Pilotage du projet.",
+        lead_partner=partner_b,
+        start_month=1,
+        end_month=24,
+    )
+    Activity.objects.create(work_package=first, position=2, title="Comités", end_month=24)
+    Activity.objects.create(work_package=first, position=1, title="Lancement", end_month=2)
+    Deliverable.objects.create(work_package=first, position=1, title="Rapport", due_month=12)
+    body = as_user(alice).get(f"{APPLICATIONS}{dossier.reference}/").json()
+    assert [wp["number"] for wp in body["work_packages"]] == [1, 2]
+    assert body["work_packages"][0] == {
+        "number": 1,
+        "title": "Coordination",
+        "description": "Pilotage du projet.",
+        "lead_partner": 2,
+        "start_month": 1,
+        "end_month": 24,
+        "activities": [
+            {"position": 1, "title": "Lancement", "description": "", "start_month": 1,
+             "end_month": 2},
+            {"position": 2, "title": "Comités", "description": "", "start_month": 1,
+             "end_month": 24},
+        ],
+        "deliverables": [
+            {"position": 1, "title": "Rapport", "description": "", "due_month": 12},
+        ],
+    }  # fmt: skip
+    assert body["work_packages"][1]["lead_partner"] is None
+    assert body["work_packages"][1]["title"] == second.title
+    [row] = as_user(alice).get(APPLICATIONS).json()["results"]
+    assert "work_packages" not in row and "budget" not in row and "eligibility" not in row
+
+
+def test_the_budget_and_cofinancing_totals_are_to_the_cent(dossier, alice):
+    lead, partner_b = dossier.partners.order_by("number")
+    f.BudgetLineFactory(partner=lead, amount=Decimal("1234.56"))
+    f.BudgetLineFactory(partner=lead, amount=Decimal("0.11"))
+    f.BudgetLineFactory(partner=partner_b, amount=Decimal("765.33"))
+    f.CofinancingFactory(partner=lead, source=FundingSource.EU, amount=Decimal("740.80"))
+    f.CofinancingFactory(partner=lead, source=FundingSource.OWN_FUNDS, amount=Decimal("493.87"))
+    f.CofinancingFactory(partner=partner_b, source=FundingSource.EU, amount=Decimal("459.20"))
+    budget = as_user(alice).get(f"{APPLICATIONS}{dossier.reference}/").json()["budget"]
+    assert budget == {
+        "total_budget": "2000.00",
+        "total_cofinancing": "1693.87",
+        "eu_amount": "1200.00",
+        "eu_rate": "60.00",
+        "partners": [
+            {"number": 1, "organisation": "Organisation A", "total_budget": "1234.67",
+             "total_cofinancing": "1234.67", "eu_amount": "740.80", "eu_rate": "60.00"},
+            {"number": 2, "organisation": "Organisation B", "total_budget": "765.33",
+             "total_cofinancing": "459.20", "eu_amount": "459.20", "eu_rate": "60.00"},
+        ],
+    }  # fmt: skip
+
+
+def test_a_dossier_without_budget_has_zero_totals_and_no_rate(dossier, alice):
+    budget = as_user(alice).get(f"{APPLICATIONS}{dossier.reference}/").json()["budget"]
+    assert budget["total_budget"] == "0.00" and budget["eu_amount"] == "0.00"
+    assert budget["eu_rate"] is None
+
+
+def test_a_drafts_eligibility_is_the_live_checklist(call, dossier, alice):
+    f.EligibilityRuleFactory(call=call, parameters={"minimum": 3})
+    client = as_user(alice)
+    eligibility = client.get(f"{APPLICATIONS}{dossier.reference}/").json()["eligibility"]
+    assert eligibility["source"] == "live"
+    assert eligibility["verdict"] == "fail"
+    [result] = [r for r in eligibility["results"] if r["kind"] == "min_partners"]
+    assert result["status"] == "fail" and result["status_label"] == "Non conforme"
+    assert result["blocking"] is True
+    assert result["message"]
+    # Live: a third partner and the rule passes.
+    f.PartnerFactory(application=dossier, number=3)
+    eligibility = client.get(f"{APPLICATIONS}{dossier.reference}/").json()["eligibility"]
+    [result] = [r for r in eligibility["results"] if r["kind"] == "min_partners"]
+    assert result["status"] == "pass"
+
+
+def test_a_submitted_dossiers_eligibility_is_the_one_frozen_with_its_version(
+    call, dossier, alice, olivia
+):
+    rule = f.EligibilityRuleFactory(call=call, parameters={"minimum": 3})
+    results = freeze(check_application(dossier))
+    snapshot_freeze(application=dossier, results=results, actor=alice)
+    Application.objects.filter(pk=dossier.pk).update(status=S.SUBMITTED)
+    # After the submission the dossier would pass: the frozen verdict stands.
+    f.PartnerFactory(application=dossier, number=3)
+    for reader in (alice, olivia):
+        eligibility = (
+            as_user(reader).get(f"{APPLICATIONS}{dossier.reference}/").json()["eligibility"]
+        )
+        assert eligibility["source"] == "submitted"
+        assert eligibility["verdict"] == "fail"
+        [result] = [r for r in eligibility["results"] if r["rule_id"] == rule.pk]
+        assert result["status"] == "fail" and result["blocking"] is True
+    english = as_user(olivia).get(f"{APPLICATIONS}{dossier.reference}/", HTTP_ACCEPT_LANGUAGE="en")
+    [said_again] = [r for r in english.json()["eligibility"]["results"] if r["rule_id"] == rule.pk]
+    assert said_again["status_label"] == "Fail"
+    assert said_again["message"] != result["message"]
+
+
+def test_a_submitted_dossier_without_a_frozen_version_has_no_eligibility(call, olivia):
+    application = make_dossier(call, results=None)
+    body = as_user(olivia).get(f"{APPLICATIONS}{application.reference}/").json()
+    assert body["submitted_version"] is None
+    assert body["eligibility"] is None
+
+
+@pytest.mark.parametrize("rows", [2, 100])
+def test_the_detail_queries_do_not_grow_with_the_work_plan(
+    officer_client, call, org_b, django_assert_num_queries, rows
+):
+    application = make_dossier(call, partners=[org_b], budget="100", eu="50")
+    StatusChange.objects.create(application=application, from_status=S.DRAFT, to_status=S.SUBMITTED)
+    packages = WorkPackage.objects.bulk_create(
+        WorkPackage(application=application, number=n + 1, title=f"Module {n}") for n in range(rows)
+    )
+    Activity.objects.bulk_create(Activity(work_package=wp, title="Activité") for wp in packages)
+    Deliverable.objects.bulk_create(
+        Deliverable(work_package=wp, title="Livrable") for wp in packages
+    )
+    # The dossier with its joins and frozen results; its partners; its history; its work
+    # packages with their lead partner; their activities; their deliverables; the budget.
+    with django_assert_num_queries(7):
+        response = officer_client.get(f"{APPLICATIONS}{application.reference}/")
+    body = response.json()
+    assert len(body["work_packages"]) == rows
+    assert body["budget"]["total_budget"] == "100.00"
+    assert body["eligibility"]["source"] == "submitted"
+
+
+@pytest.mark.parametrize("rows", [2, 100])
+def test_a_drafts_detail_queries_do_not_grow_with_the_work_plan(
+    call, dossier, alice, django_assert_num_queries, rows
+):
+    f.EligibilityRuleFactory(call=call, parameters={"minimum": 2})
+    packages = WorkPackage.objects.bulk_create(
+        WorkPackage(application=dossier, number=n + 1, title=f"Module {n}") for n in range(rows)
+    )
+    Activity.objects.bulk_create(Activity(work_package=wp, title="Activité") for wp in packages)
+    client = as_user(alice)
+    # As a submitted dossier's (without deliverables: 6), plus the engine's checklist of
+    # the draft (a constant number, calls.eligibility.facts).
+    with django_assert_num_queries(DRAFT_DETAIL_QUERIES):
+        response = client.get(f"{APPLICATIONS}{dossier.reference}/")
+    assert len(response.json()["work_packages"]) == rows
+    assert response.json()["eligibility"]["source"] == "live"
+
+
 # --- filters -----------------------------------------------------------------------------
 
 
@@ -351,8 +523,9 @@ def test_the_list_queries_do_not_grow_with_the_dossiers(
 def test_the_detail_queries_are_pinned(officer_client, call, org_b, django_assert_num_queries):
     application = make_dossier(call, partners=[org_b], budget="100", eu="50")
     StatusChange.objects.create(application=application, from_status=S.DRAFT, to_status=S.SUBMITTED)
-    # The dossier with its joins; its partners; its history.
-    with django_assert_num_queries(3):
+    # The dossier with its joins; its partners; its history; its work packages (none: no
+    # query for their activities and deliverables); the budget's totals per partner.
+    with django_assert_num_queries(5):
         response = officer_client.get(f"{APPLICATIONS}{application.reference}/")
     assert response.status_code == 200
     assert response.json()["submitted_version"]["eu_requested"] == "50.00"
@@ -378,6 +551,12 @@ def test_the_schema_documents_the_dossiers(api):
     assert {"304", "401", "403", "404"} <= set(detail["responses"])
     components = schema["components"]["schemas"]
     assert "status_history" in components["ApplicationDetail"]["properties"]
+    assert {"work_packages", "budget", "eligibility"} <= set(
+        components["ApplicationDetail"]["properties"]
+    )
+    budget = components["Budget"]["properties"]
+    assert budget["total_budget"]["type"] == "string"
+    assert budget["total_budget"]["format"] == "decimal"
     assert "status_history" not in components["Application"]["properties"]
     frozen = components["SubmittedVersion"]["properties"]
     assert frozen["total_budget"]["type"] == "string"
