@@ -15,6 +15,7 @@ ERROR_DESCRIPTIONS = {
     "401": _("Authentification requise : jeton absent ou non valide."),
     "403": _("Action non permise pour ce compte."),
     "404": _("Introuvable (ou non visible pour ce compte)."),
+    "404-list": _("Page inexistante : numéro au-delà de la dernière page, ou curseur non valide."),
     "429": _("Trop de requêtes : réessayez après le délai indiqué par Retry-After."),
 }
 
@@ -35,8 +36,17 @@ class PortalAutoSchema(AutoSchema):
             codes += ["401", "403"]
         if "{" in self.path:
             codes.append("404")
+        elif self._is_paginated_list():
+            codes.append("404-list")
         codes.append("429")
         return codes
+
+    def _is_paginated_list(self) -> bool:
+        return (
+            self.method == "GET"
+            and self._is_list_view()
+            and getattr(self.view, "pagination_class", None) is not None
+        )
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
@@ -51,9 +61,10 @@ class PortalAutoSchema(AutoSchema):
                 "304",
                 {"description": str(_("Inchangé depuis l'ETag envoyé dans If-None-Match."))},
             )
-        for code in self._error_codes():
+        for key in self._error_codes():
+            code = key.removesuffix("-list")
             if code not in responses:
                 response = self._get_response_for_code(ErrorSerializer, code, direction=direction)
-                response["description"] = str(ERROR_DESCRIPTIONS[code])
+                response["description"] = str(ERROR_DESCRIPTIONS[key])
                 responses[code] = response
         return responses
