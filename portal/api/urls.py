@@ -8,6 +8,7 @@ from applications.api import views as applications_api
 from calls.api import views as calls_api
 from partners.api import views as partners_api
 from reporting.api import views as reporting_api
+from review.api import views as review_api
 
 from . import views
 
@@ -22,6 +23,7 @@ router.register("calls", calls_api.CallViewSet, basename="call")
 router.register("operations", reporting_api.OperationViewSet, basename="operation")
 router.register("applications", applications_api.ApplicationViewSet, basename="application")
 router.register("organisations", partners_api.OrganisationViewSet, basename="organisation")
+router.register("decisions", review_api.DecisionViewSet, basename="decision")
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="auth_token"),

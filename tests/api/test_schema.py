@@ -26,6 +26,8 @@ ENDPOINTS = {
     "/api/v1/applications/{reference}/": {"get"},
     "/api/v1/organisations/": {"get"},
     "/api/v1/organisations/{id}/": {"get"},
+    "/api/v1/decisions/": {"get"},
+    "/api/v1/decisions/{reference}/": {"get"},
 }
 LISTS = [path for path in ENDPOINTS if not path.endswith("}/") and "auth" not in path]
 
