@@ -282,6 +282,13 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name for each set of choices several resources share (else a hashed name).
+    "ENUM_NAME_OVERRIDES": {
+        "PartnerRoleEnum": "partners.choices.PartnerRole",
+        "MembershipRoleEnum": "partners.choices.MembershipRole",
+        "RuleStatusEnum": "calls.eligibility.engine.Status",
+        "FrozenVerdictEnum": "applications.choices.FrozenVerdict",
+    },
 }
 
 # Behind a TLS-terminating proxy in a deployment.

@@ -24,6 +24,9 @@ router.register("operations", reporting_api.OperationViewSet, basename="operatio
 router.register("applications", applications_api.ApplicationViewSet, basename="application")
 router.register("organisations", partners_api.OrganisationViewSet, basename="organisation")
 router.register("decisions", review_api.DecisionViewSet, basename="decision")
+router.register("projects", reporting_api.ProjectViewSet, basename="project")
+router.register("reports", reporting_api.ReportViewSet, basename="report")
+router.register("documents", reporting_api.DocumentViewSet, basename="document")
 
 urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="auth_token"),

@@ -1,1 +1,2 @@
-"""The public API of the list of operations."""
+"""The API of reporting: the public list of operations; the projects, progress reports and
+generated documents an account reads on the pages."""

@@ -28,6 +28,12 @@ ENDPOINTS = {
     "/api/v1/organisations/{id}/": {"get"},
     "/api/v1/decisions/": {"get"},
     "/api/v1/decisions/{reference}/": {"get"},
+    "/api/v1/projects/": {"get"},
+    "/api/v1/projects/{reference}/": {"get"},
+    "/api/v1/reports/": {"get"},
+    "/api/v1/reports/{id}/": {"get"},
+    "/api/v1/documents/": {"get", "post"},
+    "/api/v1/documents/{id}/": {"get"},
 }
 LISTS = [path for path in ENDPOINTS if not path.endswith("}/") and "auth" not in path]
 
