@@ -21,6 +21,20 @@ class ApplicationStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Retiré")
 
 
+# The states in which a dossier's decision is announced to its applicants (its page, its
+# decision letter, the API): decided, then contracted, in progress and closed.
+DECISION_ANNOUNCED_STATUSES = frozenset(
+    {
+        ApplicationStatus.SELECTED,
+        ApplicationStatus.RESERVE,
+        ApplicationStatus.REJECTED,
+        ApplicationStatus.CONTRACTED,
+        ApplicationStatus.IN_PROGRESS,
+        ApplicationStatus.CLOSED,
+    }
+)
+
+
 class CostCategory(models.TextChoices):
     STAFF = "staff", _("Frais de personnel")
     OFFICE_ADMIN = "office_admin", _("Frais de bureau et administratifs")

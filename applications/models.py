@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .choices import (
+    DECISION_ANNOUNCED_STATUSES,
     ApplicationStatus,
     AssessmentStatus,
     CostCategory,
@@ -147,6 +148,12 @@ class Application(models.Model):
         if not (self.start_date and self.end_date):
             return None
         return months_between(self.start_date, self.end_date)
+
+    @property
+    def decision_is_announced(self) -> bool:
+        """Whether the dossier's applicants are shown its decision (its state says it is
+        decided or beyond)."""
+        return self.status in DECISION_ANNOUNCED_STATUSES
 
     @property
     def lead_partner(self):
@@ -728,6 +735,9 @@ class Decision(models.Model):
         verbose_name=_("enregistrée par"),
     )
     created_at = models.DateTimeField(_("enregistrée le"), auto_now_add=True)
+    # A decision is rewritten when the committee revises it (reserve → selected): clients
+    # that synchronise see the change.
+    updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
 
     class Meta:
         verbose_name = _("décision")

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from applications.choices import DecisionOutcome
 from applications.models import Decision
-from portal.api.filters import PortalFilterSet, StableOrderingFilter
+from portal.api.filters import PortalFilterSet, StableOrderingFilter, updated_since_filter
 
 
 class DecisionFilterSet(PortalFilterSet):
@@ -43,12 +43,14 @@ class DecisionFilterSet(PortalFilterSet):
         lookup_expr="lte",
         label=_("Décisions prises ce jour ou avant (AAAA-MM-JJ)."),
     )
+    updated_since = updated_since_filter()
     ordering = StableOrderingFilter(
         fields=(
             ("application__reference", "reference"),
             "decided_on",
             "amount_granted",
             "created_at",
+            "updated_at",
         )
     )
 

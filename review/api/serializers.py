@@ -58,4 +58,5 @@ class DecisionSerializer(serializers.ModelSerializer):
             "reasons",
             "conditions",
             "created_at",
+            "updated_at",
         ]

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import permissions
 
-from applications.choices import ApplicationStatus
+from applications.choices import DECISION_ANNOUNCED_STATUSES
 from applications.models import Decision
 from applications.permissions import applications_visible_to
 from partners.choices import PartnerRole
@@ -20,17 +20,6 @@ from portal.api.viewsets import PublicReadOnlyViewSet
 from review.permissions import applications_for_officer
 
 from . import filtersets, serializers
-
-# The states in which the dossier's page (templates/applications/overview.html) shows its
-# decision to the applicant: decided, then contracted, in progress and closed.
-DECIDED_STATUSES = (
-    ApplicationStatus.SELECTED,
-    ApplicationStatus.RESERVE,
-    ApplicationStatus.REJECTED,
-    ApplicationStatus.CONTRACTED,
-    ApplicationStatus.IN_PROGRESS,
-    ApplicationStatus.CLOSED,
-)
 
 DESCRIPTION = _(
     "Les décisions que le compte lit sur le portail : celle de chaque dossier de ses "
@@ -49,7 +38,7 @@ def decisions_readable_by(user):
     return Decision.objects.filter(
         Q(
             application__in=applications_visible_to(user)
-            .filter(status__in=DECIDED_STATUSES)
+            .filter(status__in=DECISION_ANNOUNCED_STATUSES)
             .values("pk")
         )
         | Q(application__in=applications_for_officer(user).values("pk"))
@@ -75,7 +64,7 @@ class DecisionViewSet(PublicReadOnlyViewSet):
     lookup_field = "application__reference"
     lookup_url_kwarg = "reference"
     # A decision has no date of change: the cursor follows the order of recording.
-    cursor_ordering = ("pk",)
+    cursor_ordering = ("updated_at", "pk")
 
     def get_queryset(self):
         # One query: the decisions with their dossier, its call, programme, fund and

@@ -184,8 +184,10 @@ def test_a_decision_reads_as_on_the_pages(call, org_a, org_b, alice, olivia):
         "reasons": "Projet solide.",
         "conditions": "Rapport annuel.",
         "created_at": body["created_at"],
+        "updated_at": body["updated_at"],
     }
     assert body["created_at"]
+    assert body["updated_at"] >= body["created_at"]
     assert "decided_by" not in body and olivia.email not in str(body)
 
 
@@ -376,6 +378,36 @@ def test_the_detail_queries_are_pinned(world, officer_client, django_assert_num_
     assert response.json()["amount_granted"] == "1000.00"
 
 
+def test_a_revised_decision_comes_back_with_updated_since(world, officer_client):
+    """The committee moves a reserve to selected: the decision's row is rewritten, and a
+    client that synchronised before sees it again (and only it)."""
+    first_pass = officer_client.get(DECISIONS, {"cursor": ""}).json()["results"]
+    high_water = max(row["updated_at"] for row in first_pass)
+    revised = Decision.objects.get(application__reference="C-REJECTED")
+    revised.outcome = DecisionOutcome.SELECTED
+    revised.amount_granted = Decimal("2500.50")
+    revised.save()
+
+    changed = officer_client.get(DECISIONS, {"updated_since": high_water}).json()["results"]
+    assert [row["reference"] for row in changed if row["updated_at"] > high_water] == [
+        "C-REJECTED"
+    ]
+    assert [row["amount_granted"] for row in changed if row["reference"] == "C-REJECTED"] == [
+        "2500.50"
+    ]
+
+
+def test_the_migration_dates_existing_decisions_from_when_they_were_recorded(world):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("applications.migrations.0008_decision_updated_at")
+    Decision.objects.update(updated_at=dt.datetime(2030, 1, 1, tzinfo=dt.UTC))
+    migration.recorded_is_changed(apps, None)
+    assert all(d.updated_at == d.created_at for d in Decision.objects.all())
+
+
 # --- schema ------------------------------------------------------------------------------
 
 
@@ -385,7 +417,7 @@ def test_the_schema_documents_the_decisions(api):
     names = {parameter["name"] for parameter in listing["parameters"]}
     assert {
         "q", "ordering", "page", "page_size", "cursor", "call", "programme", "fund",
-        "authority", "outcome", "decided_after", "decided_before",
+        "authority", "outcome", "decided_after", "decided_before", "updated_since",
     } <= names  # fmt: skip
     detail = schema["paths"]["/api/v1/decisions/{reference}/"]["get"]
     assert {"304", "401", "403", "404"} <= set(detail["responses"])
