@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import json
 from functools import reduce
 from operator import or_
@@ -99,7 +100,7 @@ class PortalCursorPagination(BasePagination):
         self.base_url = request.build_absolute_uri()
         self.ordering = self.get_ordering(view)
         page_size = self.get_page_size(request)
-        after, until = self.decode_cursor(request, queryset.model)
+        after, until = self.decode_cursor(request, queryset)
         if self.ordering[0] == CHANGE_STAMP:
             until = until or timezone.now()
             queryset = queryset.filter(**{f"{CHANGE_STAMP}__lte": until})
@@ -129,10 +130,15 @@ class PortalCursorPagination(BasePagination):
         values = [getattr(row, field) for field in self.ordering]
         return [value.isoformat() if hasattr(value, "isoformat") else value for value in values]
 
-    def _field(self, model, name):
-        return model._meta.pk if name == "pk" else model._meta.get_field(name)
+    def _field(self, queryset, name):
+        """The model field, or the annotation's output field, that parses a value."""
+        if name == "pk":
+            return queryset.model._meta.pk
+        if name in queryset.query.annotations:
+            return queryset.query.annotations[name].output_field
+        return queryset.model._meta.get_field(name)
 
-    def decode_cursor(self, request, model):
+    def decode_cursor(self, request, queryset):
         """``(after, until)`` from the cursor; ``(None, None)`` for the first page."""
         encoded = request.query_params.get(self.cursor_query_param, "")
         if not encoded:
@@ -140,14 +146,15 @@ class PortalCursorPagination(BasePagination):
         try:
             token = json.loads(base64.urlsafe_b64decode(encoded.encode("ascii")))
             after = [
-                self._field(model, name).to_python(value)
+                self._field(queryset, name).to_python(value)
                 for name, value in zip(self.ordering, token["after"], strict=True)
             ]
             until = token.get("until")
-            until = None if until is None else self._field(model, CHANGE_STAMP).to_python(until)
+            until = None if until is None else self._field(queryset, CHANGE_STAMP).to_python(until)
         except (ValueError, TypeError, KeyError, UnicodeError, binascii.Error, ValidationError):
             raise NotFound(self.invalid_cursor_message) from None
-        if any(value is None for value in after):
+        instants = [value for value in [*after, until] if isinstance(value, dt.datetime)]
+        if any(value is None for value in after) or any(timezone.is_naive(v) for v in instants):
             raise NotFound(self.invalid_cursor_message)
         return after, until
 

@@ -6,8 +6,10 @@ passes every row has been seen in its latest state, none missed."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import itertools
+import json
 
 import pytest
 from django.utils import timezone
@@ -180,3 +182,28 @@ def test_a_pass_without_writes_returns_each_row_once_and_the_next_only_the_lates
     assert sorted(row["reference"] for row in again) == sorted(made)
     latest = max(row["updated_at"] for row in again)
     assert [row["reference"] for row in sync_pass(dossiers, latest, lambda *_: None)] == [made[3]]
+
+
+def encoded(token) -> str:
+    return base64.urlsafe_b64encode(json.dumps(token).encode()).decode()
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "%%%",
+        "bm90IGpzb24=",
+        encoded({"after": ["2026-03-01T10:00:00+01:00"]}),
+        encoded({"after": [{"x": 1}, 3]}),
+        encoded({"after": ["2026-03-01T10:00:00+01:00", "three"]}),
+        encoded({"after": ["2026-03-01T10:00:00", 3]}),
+        encoded({"after": ["2026-03-01T10:00:00+01:00", 3], "until": "2026-03-01"}),
+        encoded({"after": [None, 3]}),
+        encoded([1, 2]),
+    ],
+)
+def test_a_damaged_cursor_is_a_404_never_a_server_error(officer_client, call, cursor):
+    make_dossier(call)
+    response = officer_client.get(Dossiers.path, {"cursor": cursor})
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
