@@ -136,6 +136,9 @@ class Application(models.Model):
                 name="applications_queue_idx",
             ),
             models.Index(fields=["updated_at"], name="applications_updated_idx"),
+            # The API's list, newest first: a page is read in index order and stops at
+            # its last row instead of sorting every readable dossier.
+            models.Index(fields=["-created_at", "reference"], name="applications_newest_idx"),
         ]
 
     def __str__(self) -> str:

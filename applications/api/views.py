@@ -5,7 +5,7 @@ exist (404); an anonymous request is a 401."""
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q
+from django.db.models import F, Prefetch, Q
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import permissions
@@ -14,7 +14,7 @@ from applications.models import Activity, Application, Deliverable, StatusChange
 from applications.permissions import applications_visible_to
 from partners.models import Partner
 from portal.api.viewsets import PublicReadOnlyViewSet
-from review.permissions import applications_for_officer, assessments_opening_dossiers
+from review.permissions import assessments_opening_dossiers, officer_instructs
 
 from . import filtersets, serializers
 from .writes import ApplicationWritesMixin
@@ -30,12 +30,44 @@ DESCRIPTION = _(
 )
 
 
+# The columns of the list's representation (``serializers.ApplicationSerializer``).
+LIST_COLUMNS = (
+    "reference",
+    "acronym",
+    "title",
+    "status",
+    "created_at",
+    "submitted_at",
+    "updated_at",
+    "start_date",
+    "end_date",
+    "call",
+    "measure",
+    "current_snapshot",
+    "call__reference",
+    "measure__code",
+    "current_snapshot__number",
+    "current_snapshot__sha256",
+    "current_snapshot__verdict",
+    "current_snapshot__total_budget",
+    "current_snapshot__eu_requested",
+)
+
+
+def partners_of_dossiers():
+    """The dossiers' partners in order, with their organisation's name and country."""
+    return Partner.objects.annotate(
+        organisation_name=F("organisation__legal_name"),
+        organisation_country=F("organisation__country"),
+    ).order_by("number")
+
+
 def applications_readable_by(user):
     """The union of what the pages show ``user``, through the permission functions."""
     assessed = assessments_opening_dossiers(user)
     return Application.objects.filter(
         Q(pk__in=applications_visible_to(user).values("pk"))
-        | Q(pk__in=applications_for_officer(user).values("pk"))
+        | officer_instructs(user)
         | Q(pk__in=assessed.values("application_id"))
     )
 
@@ -56,28 +88,37 @@ class ApplicationViewSet(ApplicationWritesMixin, PublicReadOnlyViewSet):
             return serializers.ApplicationDetailSerializer
         return serializers.ApplicationSerializer
 
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if page is not None and self.action == "list":
+            rows = serializers.partner_rows([application.pk for application in page])
+            for application in page:
+                application.partner_rows = rows[application.pk]
+        return page
+
     def get_queryset(self):
         # Queries: the dossiers with call, measure and the facts of the version under
         # review (not its frozen JSON); their partners with organisations. On the detail,
         # with the version's frozen eligibility results: the history of states; the work
         # packages with their lead partner; their activities; their deliverables (the
         # budget's totals are the serializer's, one query).
+        # A list reads only the columns it shows (a page is 100 dossiers and their
+        # partners: full rows would triple what is fetched and built).
         retrieve = self.action == "retrieve"
-        deferred = ["current_snapshot__data"]
-        if not retrieve:
-            deferred.append("current_snapshot__eligibility_results")
-        queryset = (
-            applications_readable_by(self.request.user)
-            .select_related("call", "measure", "current_snapshot")
-            .defer(*deferred)
-            .prefetch_related(
-                Prefetch(
-                    "partners",
-                    queryset=Partner.objects.select_related("organisation").order_by("number"),
-                )
-            )
-            .order_by("-created_at", "reference")
+        queryset = applications_readable_by(self.request.user).select_related(
+            "call", "measure", "current_snapshot"
         )
+        if self.action == "list":
+            # The partners are attached to the page once it is cut (``paginate_queryset``).
+            queryset = queryset.only(*LIST_COLUMNS)
+        else:
+            deferred = ["current_snapshot__data"]
+            if not retrieve:
+                deferred.append("current_snapshot__eligibility_results")
+            queryset = queryset.defer(*deferred).prefetch_related(
+                Prefetch("partners", queryset=partners_of_dossiers())
+            )
+        queryset = queryset.order_by("-created_at", "reference")
         if retrieve:
             queryset = queryset.prefetch_related(
                 Prefetch(

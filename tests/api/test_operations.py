@@ -151,7 +151,7 @@ def test_an_operation_has_an_etag_that_follows_its_decision(api, call, olivia):
     assert api.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 200
 
 
-@pytest.mark.parametrize("rows", [2, 30])
+@pytest.mark.parametrize("rows", [2, 100])
 @pytest.mark.parametrize("filtered", [False, True])
 def test_the_list_queries_do_not_grow_with_the_operations(
     api, call, olivia, django_assert_num_queries, rows, filtered
