@@ -37,7 +37,7 @@ from drf_spectacular.utils import (
 from rest_framework import serializers as drf_serializers
 from rest_framework import status
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import APIException, NotFound, PermissionDenied, ValidationError
 from rest_framework.fields import empty
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -69,11 +69,12 @@ from . import write_serializers as w
 # --- refusals ------------------------------------------------------------------------------
 
 
-class SubmissionRefusedError(Conflict):
+class SubmissionRefusedError(APIException):
     """The dossier cannot be submitted as it stands (a blocking rule, the deadline): 400,
     with the reasons."""
 
     status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = _("Le dossier ne peut pas être déposé.")
     default_code = "submission_refused"
 
 
