@@ -19,3 +19,7 @@ urlpatterns += i18n_patterns(
     path("", include("reporting.urls")),
     prefix_default_language=False,
 )
+
+# A failed request: 503 with a retry message when the database is away, else 500 (both
+# rendered without the database; JSON under /api/).
+handler500 = "portal.errors.server_error"
