@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
+    "csp",
     "portal",
     "calls",
     "partners",
@@ -62,6 +63,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "portal.security.PermissionsPolicyMiddleware",
 ]
 
 if not DEBUG:
@@ -241,6 +244,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "portal.api.pagination.PortalPagination",
     "PAGE_SIZE": env_int("API_PAGE_SIZE", 50),
     "EXCEPTION_HANDLER": "portal.api.exceptions.api_exception_handler",
+    # JSON only: DRF's browsable pages (a second, unstyled UI with inline styles that the
+    # Content-Security-Policy forbids) are left out; /api/v1/docs/ documents the API.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_THROTTLE_CLASSES": [
         "portal.api.throttling.AnonymousThrottle",
         "portal.api.throttling.UserThrottle",
@@ -302,7 +308,49 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): scripts, styles, fonts and images from the portal
+# only; no inline script, no inline style (htmx's indicator <style> is turned off in
+# base.html), no plugin, no framing, forms posted to the portal only. No page needs a
+# nonce: the portal's scripts are static files (static/js/portal.js, htmx).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# Permissions-Policy (portal.security): browser features the portal never uses, off for
+# its pages and any page they might frame.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
+# A form refused for its CSRF token: a page that says to reload it (templates/403_csrf.html).
+CSRF_FAILURE_VIEW = "portal.security.csrf_failure"
 SESSION_COOKIE_HTTPONLY = True
 # An idle session ends after two hours; every request (an autosave too) extends it. Pages
 # warn five minutes before the end and offer to stay connected (static/js/portal.js).
