@@ -389,9 +389,7 @@ def test_a_revised_decision_comes_back_with_updated_since(world, officer_client)
     revised.save()
 
     changed = officer_client.get(DECISIONS, {"updated_since": high_water}).json()["results"]
-    assert [row["reference"] for row in changed if row["updated_at"] > high_water] == [
-        "C-REJECTED"
-    ]
+    assert [row["reference"] for row in changed if row["updated_at"] > high_water] == ["C-REJECTED"]
     assert [row["amount_granted"] for row in changed if row["reference"] == "C-REJECTED"] == [
         "2500.50"
     ]

@@ -110,6 +110,10 @@ def known_path_parameters(operation, headers: dict[str, str]) -> dict[str, str] 
     list_path = operation.path.split("{", 1)[0]
     http_headers = {f"HTTP_{name.upper()}": value for name, value in headers.items()}
     response = Client().get(list_path, **http_headers)
+    # Django's test client connects the closing of connections again after its request:
+    # the in-process runs that follow must not close the test's connection (PostgreSQL).
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
     if response.status_code != 200 or not response.json()["results"]:
         return None
     value = response.json()["results"][0].get(names[0])
