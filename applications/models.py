@@ -271,6 +271,16 @@ class Snapshot(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("par")
     )
     created_at = models.DateTimeField(_("figé le"), default=timezone.now, editable=False)
+    # A person named in this version asked to be forgotten (``portal.personal_data``):
+    # ``data`` now holds the pseudonymised content, whose fingerprint is
+    # ``pseudonymised_sha256``; ``sha256`` stays the fingerprint of the content as filed,
+    # the one printed on the acknowledgement of receipt and on the PDFs already issued.
+    pseudonymised_at = models.DateTimeField(
+        _("pseudonymisée le"), null=True, blank=True, editable=False
+    )
+    pseudonymised_sha256 = models.CharField(
+        _("empreinte après pseudonymisation"), max_length=64, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("version déposée")

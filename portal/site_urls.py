@@ -4,7 +4,7 @@ API token)."""
 
 from django.urls import path
 
-from . import views
+from . import personal_data_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -14,6 +14,16 @@ urlpatterns = [
     path("compte/jeton-api/nouveau/", views.account_token_issue, name="account_token_issue"),
     path("compte/jeton-api/revoquer/", views.account_token_revoke, name="account_token_revoke"),
     path("compte/session/", views.session_keepalive, name="session_keepalive"),
+    path(
+        "compte/donnees-personnelles/export/",
+        personal_data_views.account_personal_data_export,
+        name="account_personal_data_export",
+    ),
+    path(
+        "compte/donnees-personnelles/effacer/",
+        personal_data_views.account_personal_data_forget,
+        name="account_personal_data_forget",
+    ),
     path("compte/inscription/", views.RegisterView.as_view(), name="register"),
     path(
         "compte/inscription/verifiez-vos-e-mails/",
