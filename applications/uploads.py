@@ -19,24 +19,29 @@ on a draft. The decision is composed from ``applications.permissions``.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import unicodedata
 import zipfile
 import zlib
 from dataclasses import dataclass
 from decimal import ROUND_UP, Decimal
-from pathlib import PurePath
+from pathlib import PurePath, PurePosixPath
+from urllib.parse import quote
 
+import pypdf
 from django import forms
 from django.db import transaction
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.utils import formats
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
 from calls.models import DocumentType
 from partners.models import Partner
+from portal import antivirus
 
 from . import sections
 from .models import Application, Attachment
@@ -48,6 +53,8 @@ ORIGINAL_NAME_MAX_LENGTH = 120
 HEAD_BYTES = 2048
 # [Content_Types].xml is a few kilobytes; a ZIP member is read up to this bound, never more.
 MEMBER_READ_LIMIT = 256 * 1024
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -249,6 +256,345 @@ def accepted_formats_label() -> str:
     return _("PDF, PNG, JPEG, DOCX, XLSX, ODT ou ODS")
 
 
+# --- what is inside: active content in PDFs, archive bombs in office documents ----------------
+#
+# An accepted kind can still carry what the officer's reader would run or unpack. A PDF is
+# read with pypdf (which resolves compressed object streams, where a scan of the raw bytes
+# sees nothing) and every object reachable from its trailer is looked at: JavaScript
+# (document-level, opening or additional actions, annotations), launch actions, embedded
+# files and file attachment annotations, rich media, XFA forms are refused. An office
+# document is a ZIP: its central directory is read first (sizes, count, names; nothing is
+# extracted to disk), then each member is decompressed in chunks into nothing, which checks
+# that the directory told the truth (the CRC fails otherwise) and that no member is itself
+# an archive. Embedded objects (a chart's workbook inside a DOCX) are archives too and are
+# refused: the message asks for a PDF.
+
+PDF_MAX_OBJECTS = 200_000
+ZIP_MAX_MEMBERS = 2000
+ZIP_MAX_UNCOMPRESSED = 100 * MEGABYTE
+ZIP_MAX_RATIO = 100  # uncompressed / compressed, for the members (and totals) above:
+ZIP_RATIO_FROM = MEGABYTE
+ZIP_READ_CHUNK = 64 * 1024
+
+PDF_JAVASCRIPT = "javascript"
+PDF_LAUNCH = "launch"
+PDF_EMBEDDED = "embedded"
+PDF_RICH_MEDIA = "rich_media"
+PDF_XFA = "xfa"
+PDF_ENCRYPTED = "encrypted"
+PDF_MALFORMED = "malformed"
+
+# A key whose mere presence says what the object is.
+_PDF_KEYS = {
+    "/JS": PDF_JAVASCRIPT,
+    "/JavaScript": PDF_JAVASCRIPT,
+    "/EmbeddedFiles": PDF_EMBEDDED,
+    "/EmbeddedFile": PDF_EMBEDDED,
+    "/EF": PDF_EMBEDDED,
+    "/XFA": PDF_XFA,
+    "/RichMediaContent": PDF_RICH_MEDIA,
+    "/RichMediaSettings": PDF_RICH_MEDIA,
+}
+# A name a key takes.
+_PDF_NAMES = {
+    ("/S", "/JavaScript"): PDF_JAVASCRIPT,
+    ("/S", "/Launch"): PDF_LAUNCH,
+    ("/S", "/GoToE"): PDF_EMBEDDED,
+    ("/Type", "/EmbeddedFile"): PDF_EMBEDDED,
+    ("/Subtype", "/FileAttachment"): PDF_EMBEDDED,
+    ("/Subtype", "/RichMedia"): PDF_RICH_MEDIA,
+}
+_NAMED_KEYS = frozenset(key for key, _name in _PDF_NAMES)
+
+
+class _PdfTooComplex(Exception):
+    pass
+
+
+def _pdf_active_content(reader: pypdf.PdfReader) -> str | None:
+    """The first kind of active content found among the objects reachable from the
+    trailer, or None. Iterative (no recursion on deep structures), each indirect object
+    visited once, at most ``PDF_MAX_OBJECTS``."""
+    stack: list = [reader.trailer]
+    seen: set[tuple[int, int]] = set()
+    visited = 0
+    while stack:
+        item = stack.pop()
+        if isinstance(item, IndirectObject):
+            reference = (item.idnum, item.generation)
+            if reference in seen:
+                continue
+            seen.add(reference)
+            item = item.get_object()
+        visited += 1
+        if visited > PDF_MAX_OBJECTS:
+            raise _PdfTooComplex
+        if isinstance(item, DictionaryObject):  # streams included
+            for key, value in dict.items(item):
+                if key in _PDF_KEYS:
+                    return _PDF_KEYS[key]
+                if key in _NAMED_KEYS:
+                    name = value.get_object() if isinstance(value, IndirectObject) else value
+                    if (key, name) in _PDF_NAMES:
+                        return _PDF_NAMES[(key, name)]
+                if isinstance(value, (IndirectObject, DictionaryObject, ArrayObject)):
+                    stack.append(value)
+        elif isinstance(item, ArrayObject):
+            stack.extend(
+                value
+                for value in list.__iter__(item)
+                if isinstance(value, (IndirectObject, DictionaryObject, ArrayObject))
+            )
+    return None
+
+
+def inspect_pdf(uploaded_file) -> str | None:
+    """Why this PDF is refused (one of the ``PDF_*`` reasons), or None when it may be
+    joined. The file is left at its start."""
+    uploaded_file.seek(0)
+    try:
+        reader = pypdf.PdfReader(uploaded_file, strict=False)
+        if reader.is_encrypted:
+            # A PDF protected only against printing or copying opens with an empty password
+            # (and can be inspected); one that needs a password to open cannot.
+            try:
+                if not reader.decrypt(""):
+                    return PDF_ENCRYPTED
+            except Exception:  # an algorithm pypdf cannot run without an extra package
+                return PDF_ENCRYPTED
+        return _pdf_active_content(reader)
+    except _PdfTooComplex:
+        return PDF_MALFORMED
+    except Exception as error:  # pypdf raises many kinds of errors on damaged files
+        logger.info("Unreadable PDF refused: %r", error)
+        return PDF_MALFORMED
+    finally:
+        uploaded_file.seek(0)
+
+
+def _pdf_refusal(reason: str, name: str) -> forms.ValidationError:
+    advice = _(
+        "Enregistrez-le à nouveau en PDF (« Imprimer » puis « Enregistrer au format PDF ») "
+        "et joignez cette copie."
+    )
+    messages = {
+        PDF_JAVASCRIPT: _("« %(name)s » contient du JavaScript, refusé dans les pièces."),
+        PDF_LAUNCH: _(
+            "« %(name)s » contient une action qui lance un programme, refusée dans les pièces."
+        ),
+        PDF_EMBEDDED: _(
+            "« %(name)s » contient des fichiers incorporés (pièces jointes au PDF) : joignez "
+            "chaque document séparément."
+        ),
+        PDF_RICH_MEDIA: _(
+            "« %(name)s » contient un contenu multimédia interactif (Flash, vidéo), refusé "
+            "dans les pièces."
+        ),
+        PDF_XFA: _(
+            "« %(name)s » est un formulaire dynamique (XFA), qui ne s'ouvre pas dans tous les "
+            "lecteurs et peut contenir des scripts."
+        ),
+        PDF_ENCRYPTED: _(
+            "« %(name)s » est protégé par un mot de passe : son contenu ne peut pas être "
+            "vérifié. Joignez une copie sans mot de passe."
+        ),
+        PDF_MALFORMED: _(
+            "« %(name)s » est un PDF endommagé ou mal formé : il ne peut pas être lu."
+        ),
+    }
+    message = messages[reason] % {"name": name}
+    if reason not in (PDF_EMBEDDED, PDF_ENCRYPTED):
+        message = f"{message} {advice}"
+    return forms.ValidationError(message, code=f"pdf_{reason}")
+
+
+ZIP_BOMB = "bomb"
+ZIP_TOO_MANY = "too_many"
+ZIP_BAD_NAME = "bad_name"
+ZIP_NESTED = "nested"
+ZIP_UNREADABLE = "unreadable"
+
+_ARCHIVE_EXTENSIONS = frozenset(
+    {
+        ".zip",
+        ".jar",
+        ".war",
+        ".apk",
+        ".rar",
+        ".7z",
+        ".gz",
+        ".tgz",
+        ".bz2",
+        ".tbz",
+        ".xz",
+        ".txz",
+        ".zst",
+        ".tar",
+        ".cab",
+        ".iso",
+        ".arj",
+        ".lzh",
+        ".docx",
+        ".docm",
+        ".dotx",
+        ".xlsx",
+        ".xlsm",
+        ".xltx",
+        ".pptx",
+        ".pptm",
+        ".odt",
+        ".ods",
+        ".odp",
+        ".odg",
+        ".epub",
+    }
+)
+_ARCHIVE_SIGNATURES = (
+    b"PK\x03\x04",
+    b"PK\x05\x06",
+    b"Rar!\x1a\x07",
+    b"7z\xbc\xaf\x27\x1c",
+    b"\x1f\x8b",
+    b"BZh",
+    b"\xfd7zXZ\x00",
+    b"MSCF",
+    b"(\xb5/\xfd",
+)
+_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+def _bad_member_name(name: str) -> bool:
+    return (
+        name.startswith(("/", "\\"))
+        or "\\" in name
+        or "\x00" in name
+        or bool(_DRIVE.match(name))
+        or ".." in PurePosixPath(name).parts
+    )
+
+
+@dataclass(frozen=True)
+class ZipFinding:
+    reason: str
+    uncompressed: int = 0
+    members: int = 0
+
+
+def inspect_zip(uploaded_file, *, size: int) -> ZipFinding | None:
+    """Why this ZIP container is refused, or None. Reads the central directory, then
+    streams each member through the decompressor (memory bounded by a chunk), only once
+    the directory promised sizes within the limits. The file is left at its start."""
+    uploaded_file.seek(0)
+    try:
+        with zipfile.ZipFile(uploaded_file) as archive:
+            members = archive.infolist()
+            if len(members) > ZIP_MAX_MEMBERS:
+                return ZipFinding(ZIP_TOO_MANY, members=len(members))
+            total = 0
+            for info in members:
+                if _bad_member_name(info.filename):
+                    return ZipFinding(ZIP_BAD_NAME)
+                if info.flag_bits & 0x1:  # an encrypted member
+                    return ZipFinding(ZIP_UNREADABLE)
+                if PurePosixPath(info.filename).suffix.lower() in _ARCHIVE_EXTENSIONS:
+                    return ZipFinding(ZIP_NESTED)
+                total += info.file_size
+                if total > ZIP_MAX_UNCOMPRESSED or (
+                    info.file_size > ZIP_RATIO_FROM
+                    and info.file_size > ZIP_MAX_RATIO * max(info.compress_size, 1)
+                ):
+                    return ZipFinding(ZIP_BOMB, uncompressed=max(total, info.file_size))
+            if total > ZIP_RATIO_FROM and total > ZIP_MAX_RATIO * max(size, 1):
+                return ZipFinding(ZIP_BOMB, uncompressed=total)
+            for info in members:
+                if info.is_dir():
+                    continue
+                with archive.open(info) as member:
+                    head = member.read(ZIP_READ_CHUNK)
+                    if head.startswith(_ARCHIVE_SIGNATURES):
+                        return ZipFinding(ZIP_NESTED)
+                    while member.read(ZIP_READ_CHUNK):  # the CRC is checked at the end
+                        pass
+    except _ZIP_ERRORS:
+        return ZipFinding(ZIP_UNREADABLE)
+    finally:
+        uploaded_file.seek(0)
+    return None
+
+
+def _zip_refusal(finding: ZipFinding, name: str, kind: FileKind) -> forms.ValidationError:
+    if finding.reason == ZIP_BOMB:
+        message = _(
+            "« %(name)s » se décompresse en %(size)s ou avec un taux de compression anormal : "
+            "ce n'est pas %(kind)s ordinaire. Enregistrez-le en PDF et joignez ce PDF."
+        ) % {"name": name, "size": say_megabytes(finding.uncompressed), "kind": kind.label}
+    elif finding.reason == ZIP_TOO_MANY:
+        message = _(
+            "« %(name)s » contient %(count)s éléments, %(limit)s au plus : enregistrez-le en "
+            "PDF et joignez ce PDF."
+        ) % {
+            "name": name,
+            "count": formats.number_format(finding.members, force_grouping=True),
+            "limit": formats.number_format(ZIP_MAX_MEMBERS, force_grouping=True),
+        }
+    elif finding.reason == ZIP_BAD_NAME:
+        message = _(
+            "« %(name)s » contient des éléments aux chemins invalides : ce n'est pas %(kind)s "
+            "ordinaire."
+        ) % {"name": name, "kind": kind.label}
+    elif finding.reason == ZIP_NESTED:
+        message = _(
+            "« %(name)s » contient une autre archive ou un document incorporé (un tableau "
+            "dans un texte…), refusés dans les pièces : enregistrez-le en PDF et joignez ce PDF."
+        ) % {"name": name}
+    else:
+        message = _(
+            "« %(name)s » est endommagé ou protégé par un mot de passe : son contenu ne peut "
+            "pas être vérifié. Joignez une copie sans mot de passe, ou un PDF."
+        ) % {"name": name}
+    return forms.ValidationError(message, code=f"zip_{finding.reason}")
+
+
+ZIP_KINDS = (DOCX, XLSX, ODT, ODS)
+
+
+def _check_content(uploaded_file, *, kind: FileKind, name: str, size: int) -> None:
+    if kind is PDF:
+        reason = inspect_pdf(uploaded_file)
+        if reason:
+            raise _pdf_refusal(reason, name)
+    elif kind in ZIP_KINDS:
+        finding = inspect_zip(uploaded_file, size=size)
+        if finding:
+            raise _zip_refusal(finding, name, kind)
+
+
+def _check_antivirus(uploaded_file, *, name: str) -> None:
+    """The antivirus's verdict when clamd is configured (``CLAMD_ADDRESS``); without it,
+    no scan. A clamd that gives no verdict refuses the file (fail closed)."""
+    if not antivirus.is_configured():
+        return
+    try:
+        verdict = antivirus.scan(uploaded_file)
+    except antivirus.ScanUnavailable as error:
+        logger.error("Upload %r refused: no verdict from the antivirus (%s)", name, error)
+        raise forms.ValidationError(
+            _(
+                "« %(name)s » n'a pas pu être vérifié par l'antivirus, momentanément "
+                "indisponible : il n'a pas été joint. Réessayez dans quelques minutes."
+            )
+            % {"name": name},
+            code="antivirus_unavailable",
+        ) from None
+    if verdict.infected:
+        logger.warning("Upload %r refused by the antivirus: %s", name, verdict.signature)
+        raise forms.ValidationError(
+            _("Le fichier « %(name)s » a été refusé par l'antivirus : il n'a pas été joint.")
+            % {"name": name},
+            code="antivirus_refused",
+        )
+
+
 @dataclass(frozen=True)
 class CheckedUpload:
     """An upload that passed the checks: its kind, its name for display, its size."""
@@ -258,9 +604,24 @@ class CheckedUpload:
     size: int
 
 
+_CHECKED = "_portal_checked_upload"
+
+
 def check_upload(uploaded_file, *, max_mb: int) -> CheckedUpload:
     """Check ``uploaded_file`` against what a dossier accepts; raises a ``ValidationError``
-    whose message names the file and says what to do."""
+    whose message names the file and says what to do. In order: size, kind read from the
+    content, extension agreeing with it, what is inside (``_check_content``), the antivirus
+    (``_check_antivirus``). A file that passed is not checked again for the same limit (the
+    form then the service see the same upload: one scan)."""
+    earlier = getattr(uploaded_file, _CHECKED, None)
+    if earlier is not None and earlier[0] == max_mb:
+        return earlier[1]
+    checked = _check_upload(uploaded_file, max_mb=max_mb)
+    setattr(uploaded_file, _CHECKED, (max_mb, checked))
+    return checked
+
+
+def _check_upload(uploaded_file, *, max_mb: int) -> CheckedUpload:
     name = clean_original_name(getattr(uploaded_file, "name", ""))
     size = uploaded_file.size or 0
     if size == 0:
@@ -314,6 +675,8 @@ def check_upload(uploaded_file, *, max_mb: int) -> CheckedUpload:
             },
             code="extension_mismatch",
         )
+    _check_content(uploaded_file, kind=kind, name=name, size=size)
+    _check_antivirus(uploaded_file, name=name)
     return CheckedUpload(kind=kind, original_name=name, size=size)
 
 
@@ -324,6 +687,34 @@ def sha256_of(uploaded_file) -> str:
         digest.update(chunk)
     uploaded_file.seek(0)
     return digest.hexdigest()
+
+
+# --- downloads -------------------------------------------------------------------------------
+
+SAFE_CONTENT_TYPES = frozenset(kind.content_type for kind in ACCEPTED_KINDS)
+
+
+def content_disposition(filename: str) -> str:
+    """``attachment`` with the cleaned name twice: an ASCII fallback in ``filename`` and the
+    exact name in ``filename*`` (RFC 5987/6266), so that no quote, semicolon or line break
+    of a name ever reaches the header."""
+    name = clean_original_name(filename)
+    fallback = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    fallback = re.sub(r"[^A-Za-z0-9 ._()+,-]", "_", fallback).strip(" .") or "document"
+    return f"attachment; filename=\"{fallback}\"; filename*=utf-8''{quote(name, safe='')}"
+
+
+def file_download(handle, *, filename: str, content_type: str) -> FileResponse:
+    """A stored file given back for saving, never for display in the browser: as an
+    attachment under its cleaned name, with a media type among those accepted
+    (``application/octet-stream`` otherwise), not sniffed, not kept in shared caches."""
+    if content_type not in SAFE_CONTENT_TYPES:
+        content_type = "application/octet-stream"
+    response = FileResponse(handle, as_attachment=True, content_type=content_type)
+    response["Content-Disposition"] = content_disposition(filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 # --- who may join and remove ---------------------------------------------------------------

@@ -145,8 +145,19 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT", str(VAR_DIR / "staticfiles")))
-MEDIA_URL = "media/"
+MEDIA_URL = "media/"  # never routed: files leave only through the permission-checked views
 MEDIA_ROOT = Path(env_str("DJANGO_MEDIA_ROOT", str(VAR_DIR / "media")))
+for _served in (STATIC_ROOT, *STATICFILES_DIRS):
+    if MEDIA_ROOT.resolve().is_relative_to(Path(_served).resolve()) or Path(
+        _served
+    ).resolve().is_relative_to(MEDIA_ROOT.resolve()):
+        raise ImproperlyConfigured(
+            f"DJANGO_MEDIA_ROOT ({MEDIA_ROOT}) must be outside the static files ({_served})"
+        )
+# Antivirus (portal/antivirus.py): clamd at "host:port" or "unix:/path"; unset, no scan.
+# Once set, an upload without a verdict within CLAMD_TIMEOUT seconds is refused.
+CLAMD_ADDRESS = env_str("CLAMD_ADDRESS")
+CLAMD_TIMEOUT = env_int("CLAMD_TIMEOUT", 30)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -59,28 +59,43 @@ def can_remove(access: ReportAccess, attachment: ReportAttachment) -> bool:
     )
 
 
-def report_attachment_add(
-    *, access: ReportAccess, actor, title: str, uploaded_file, checked
-) -> ReportAttachment:
-    """Join a checked file to the report; refused (nothing written) when the report is no
+def report_attachment_add(*, access: ReportAccess, actor, title: str, uploaded_file):
+    """Join a file to the report after the dossiers' checks (``check_upload``: content,
+    size within the call's limit, what is inside, the antivirus; already run by the form,
+    not run twice), stored under a random name with the extension of its detected kind.
+    Refused (nothing written: no row, no file) when a check fails, when the report is no
     longer open to changes or the actor is not a member."""
-    with transaction.atomic():
-        report = ProgressReport.objects.select_for_update().get(pk=access.report.pk)
-        access.report.status = report.status
-        if not can_join(access):
-            raise ReportRefused(
-                _("Ce rapport n'accepte plus de pièce jointe : il a été remis."), conflict=True
+    try:
+        checked = check_upload(uploaded_file, max_mb=access.application.call.max_attachment_mb)
+    except forms.ValidationError as error:
+        raise ReportRefused(" ".join(error.messages)) from None
+    stored_name = ""
+    try:
+        with transaction.atomic():
+            report = ProgressReport.objects.select_for_update().get(pk=access.report.pk)
+            access.report.status = report.status
+            if not can_join(access):
+                raise ReportRefused(
+                    _("Ce rapport n'accepte plus de pièce jointe : il a été remis."),
+                    conflict=True,
+                )
+            attachment = ReportAttachment(
+                report=report,
+                title=title,
+                original_name=checked.original_name,
+                content_type=checked.kind.content_type,
+                size=checked.size,
+                sha256=sha256_of(uploaded_file),
+                uploaded_by=actor,
             )
-        return ReportAttachment.objects.create(
-            report=report,
-            title=title,
-            file=uploaded_file,
-            original_name=checked.original_name,
-            content_type=checked.kind.content_type,
-            size=checked.size,
-            sha256=sha256_of(uploaded_file),
-            uploaded_by=actor,
-        )
+            attachment.file.save(f"piece{checked.kind.extension}", uploaded_file, save=False)
+            stored_name = attachment.file.name
+            attachment.save()
+    except BaseException:
+        if stored_name:
+            ReportAttachment.file.field.storage.delete(stored_name)
+        raise
+    return attachment
 
 
 def report_attachment_remove(*, access: ReportAccess, attachment: ReportAttachment) -> None:

@@ -403,3 +403,32 @@ class ExpenditureFactory(factory.django.DjangoModelFactory):
     cost_category = CostCategory.STAFF
     description = "Salaires des formateurs"
     amount = Decimal("1000.00")
+
+
+def pdf_bytes(text: str = "Statuts de l'association") -> bytes:
+    """A small, well-formed PDF of one page showing ``text`` (what uploads accept: a PDF
+    that pypdf reads, with no active content)."""
+    import io
+
+    from pypdf import PdfWriter
+    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
+
+    writer = PdfWriter()
+    page = writer.add_blank_page(width=595, height=842)
+    font = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Font"),
+            NameObject("/Subtype"): NameObject("/Type1"),
+            NameObject("/BaseFont"): NameObject("/Helvetica"),
+        }
+    )
+    page[NameObject("/Resources")] = DictionaryObject(
+        {NameObject("/Font"): DictionaryObject({NameObject("/F1"): writer._add_object(font)})}
+    )
+    escaped = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+    content = DecodedStreamObject()
+    content.set_data(f"BT /F1 12 Tf 72 770 Td ({escaped}) Tj ET".encode("latin-1", "replace"))
+    page[NameObject("/Contents")] = writer._add_object(content)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()

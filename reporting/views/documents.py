@@ -14,7 +14,7 @@ from pathlib import PurePath
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from applications.models import Application
 from applications.services import ServiceRefused
+from applications.uploads import file_download
 from calls.models import Call, Programme
 from review.permissions import authorities_of, calls_for_officer, is_officer
 
@@ -146,14 +147,11 @@ def document_download(request, pk: int):
     subject = _subject_label(document).split(" — ")[0] or "document"
     variant = "-pdfa" if document.parameters.get("archive") else ""
     filename = f"{subject}-{document.kind}{variant}{PurePath(document.file.name).suffix}"
-    response = FileResponse(
+    return file_download(
         default_storage.open(document.file.name, "rb"),
-        as_attachment=True,
         filename=filename,
         content_type="application/pdf",
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 @login_required

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import (
-    FileResponse,
+    Http404,
     HttpResponseForbidden,
     HttpResponseNotAllowed,
     HttpResponseRedirect,
@@ -18,6 +18,8 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
+
+from applications.uploads import file_download
 
 from ..attachments import (
     ReportAttachmentForm,
@@ -60,7 +62,6 @@ def join(request, reference, number):
                     actor=request.user,
                     title=form.cleaned_data["title"],
                     uploaded_file=form.cleaned_data["file"],
-                    checked=form.checked,
                 )
             except ReportRefused as refused:
                 messages.error(request, refused.message)
@@ -89,14 +90,13 @@ def _attachment(access, pk) -> ReportAttachment:
 def download(request, reference, number, pk):
     access = report_access_by_number(request.user, reference, number)
     attachment = _attachment(access, pk)
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return file_download(
+        handle, filename=attachment.original_name, content_type=attachment.content_type
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 @login_required

@@ -32,10 +32,7 @@ PERSONAS = ["alice", "bob", "charlie", "olivia", "oscar", "ada", "anonymous"]
 # Those who see nothing of A's draft: its pages and its API do not exist for them.
 STRANGERS = {"charlie", "olivia", "oscar", "ada"}
 
-PDF = (
-    b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
-    b"trailer\n<< /Root 1 0 R >>\n%%EOF\n"
-)
+PDF = f.pdf_bytes()
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
     b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\x00\x01\x00\x00\x05\x00\x01\r\n-\xb4\x00\x00"

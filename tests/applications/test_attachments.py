@@ -31,11 +31,7 @@ pytestmark = pytest.mark.django_db
 
 # --- real file contents -----------------------------------------------------------------------
 
-PDF = (
-    b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
-    b"2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n"
-    b"trailer\n<< /Root 1 0 R >>\n%%EOF\n"
-)
+PDF = f.pdf_bytes()
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
     b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00"
@@ -447,7 +443,9 @@ def test_those_who_see_the_dossier_download_the_file_as_uploaded(
     response = client.get(_url("attachment_download", dossier, attachment.pk))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    assert response["Content-Disposition"] == 'attachment; filename="Statuts 2026.pdf"'
+    assert response["Content-Disposition"] == (
+        "attachment; filename=\"Statuts 2026.pdf\"; filename*=utf-8''Statuts%202026.pdf"
+    )
     assert response["X-Content-Type-Options"] == "nosniff"
     assert b"".join(response.streaming_content) == PDF
 

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.browser
 
 CALL = "FWVL-A4-2026"
 PASSWORD = "Passerelle-Lille-2026"
-PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+PDF = f.pdf_bytes()
 
 
 @pytest.fixture

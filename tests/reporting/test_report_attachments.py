@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from reporting.models import ReportAttachment
+from tests import factories as f
 from tests.reporting.test_reports_services import (  # noqa: F401
     _fast_passwords,
     complete,
@@ -22,7 +23,7 @@ from tests.reporting.test_reports_services import (  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = f.pdf_bytes("Feuille d'émargement")
 
 
 def join_url(report) -> str:

@@ -27,6 +27,7 @@ from reporting.permissions import (
 )
 from reporting.services import report_open, report_request_changes, report_submit
 from review.decisions import add_months
+from tests import factories as f
 from tests.reporting.test_reports_services import _fast_passwords, fill, running  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -132,7 +133,7 @@ def post_data(name: str, world) -> dict:
         },
         "report_attachment_join": {
             "title": "Feuilles d'émargement",
-            "file": SimpleUploadedFile("emargement.pdf", b"%PDF-1.4\n%%EOF\n"),
+            "file": SimpleUploadedFile("emargement.pdf", f.pdf_bytes()),
         },
     }.get(name, {})
 

@@ -334,7 +334,7 @@ def test_reopened_attachments_and_partnership_accept_their_changes(alice, bob, o
         application=submitted,
         partner=None,
         document_type=document_type,
-        uploaded_file=SimpleUploadedFile("statuts.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"),
+        uploaded_file=SimpleUploadedFile("statuts.pdf", f.pdf_bytes()),
         actor=alice,
     )
     assert Attachment.objects.filter(application=submitted).count() == 1
@@ -358,6 +358,6 @@ def test_attachments_not_reopened_stay_closed(alice, olivia, submitted):
             application=submitted,
             partner=None,
             document_type=f.DocumentTypeFactory(name="Statuts"),
-            uploaded_file=SimpleUploadedFile("statuts.pdf", b"%PDF-1.4\n%%EOF\n"),
+            uploaded_file=SimpleUploadedFile("statuts.pdf", f.pdf_bytes()),
             actor=alice,
         )
