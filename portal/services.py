@@ -13,6 +13,9 @@ from django.utils.http import urlencode, urlsafe_base64_decode, urlsafe_base64_e
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
+from audit import services as audit
+from audit.choices import AuditAction
+
 from .models import User
 from .tokens import email_confirmation_token
 
@@ -119,11 +122,23 @@ def api_token_issue(*, user: User):
     """A new API token for ``user``, replacing the one it had: the old one stops working at
     once (a client that leaked it is cut off)."""
     with transaction.atomic():
-        Token.objects.filter(user=user).delete()
-        return Token.objects.create(user=user)
+        replaced, _rows = Token.objects.filter(user=user).delete()
+        token = Token.objects.create(user=user)
+        audit.record(
+            actor=user,
+            action=AuditAction.TOKEN_CREATED,
+            subject=("account", user.email),
+            details={"replaced": bool(replaced)},
+        )
+        return token
 
 
 def api_token_revoke(*, user: User) -> bool:
     """``user``'s API token stops working; True if there was one."""
-    deleted, _rows = Token.objects.filter(user=user).delete()
+    with transaction.atomic():
+        deleted, _rows = Token.objects.filter(user=user).delete()
+        if deleted:
+            audit.record(
+                actor=user, action=AuditAction.TOKEN_REVOKED, subject=("account", user.email)
+            )
     return bool(deleted)

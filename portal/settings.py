@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "applications",
     "review",
     "reporting",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -61,6 +62,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Keeps where each request comes from for the audit log; records refused accesses.
+    "audit.middleware.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -307,6 +310,11 @@ SPECTACULAR_SETTINGS = {
         "FrozenVerdictEnum": "applications.choices.FrozenVerdict",
     },
 }
+
+# How many reverse proxies stand in front of the portal, each appending to X-Forwarded-For:
+# 0 (the default) believes only REMOTE_ADDR; N takes the address the outermost proxy saw.
+# The audit log records that address (audit/context.py).
+TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0)
 
 # Behind a TLS-terminating proxy in a deployment.
 if not DEBUG:

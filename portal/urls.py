@@ -16,6 +16,7 @@ urlpatterns += i18n_patterns(
     path("", include("partners.urls")),
     path("", include("applications.urls")),
     path("", include("review.urls")),
+    path("", include("audit.urls")),
     path("", include("reporting.urls")),
     prefix_default_language=False,
 )

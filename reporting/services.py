@@ -29,6 +29,8 @@ from django.utils.translation import gettext as _
 from applications.choices import CostCategory
 from applications.models import Application, Indicator, WorkPackage
 from applications.services import ServiceRefused
+from audit import services as audit
+from audit.choices import AuditAction
 from calls.choices import AuthorityRole, CostModel
 from calls.models import AuthorityMember
 from partners.choices import PartnerRole
@@ -559,6 +561,14 @@ def _review(report, actor, to_status, comment, from_status) -> ReportStatusChang
                 conflict=True,
             )
         change = _transition(locked, to_status, actor, comment, None)
+        audit.record(
+            actor=actor,
+            action=AuditAction.REPORT_ACCEPTED
+            if to_status == R.ACCEPTED
+            else AuditAction.REPORT_CHANGES_REQUESTED,
+            subject=("report", f"{locked.application.reference}/{locked.number}"),
+            call=locked.application.call,
+        )
         pk = change.pk
         transaction.on_commit(lambda: send_review_notice(change_id=pk))
     _refresh(report, locked)

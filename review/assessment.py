@@ -29,6 +29,8 @@ from applications.choices import AssessmentStatus as A
 from applications.models import Application, Assessment, Score
 from applications.services import ServiceRefused
 from applications.workflow import OFFICER, TransitionError, may_fire, transition
+from audit import services as audit
+from audit.choices import AuditAction
 from calls.choices import AuthorityRole
 from calls.models import AssessmentCriterion, AuthorityMember, Call
 
@@ -206,6 +208,12 @@ def assessment_assign(
             Assessment(application=locked, assessor=person, assigned_by=actor)
             for person in assessors
         )
+        audit.record(
+            actor=actor,
+            action=AuditAction.ASSESSOR_ASSIGNED,
+            subject=locked,
+            details={"assessors": [person.email for person in assessors]},
+        )
         ids = [assessment.pk for assessment in created]
         if any(pk is None for pk in ids):  # backends without RETURNING
             ids = list(
@@ -236,6 +244,12 @@ def assessment_remove(*, assessment: Assessment, actor) -> None:
                 % {"name": _name(assessment.assessor)}
             )
         locked.delete()
+        audit.record(
+            actor=actor,
+            action=AuditAction.ASSESSOR_REMOVED,
+            subject=application,
+            details={"assessor": assessment.assessor.email},
+        )
 
 
 def assessment_declare_no_conflict(*, assessment: Assessment, actor, now=None) -> Assessment:
@@ -283,6 +297,9 @@ def assessment_decline(*, assessment: Assessment, actor, reason: str, now=None) 
                 conflict=True,
             )
         Score.objects.filter(assessment=assessment).delete()
+        audit.record(
+            actor=actor, action=AuditAction.ASSESSMENT_DECLINED, subject=assessment.application
+        )
         transaction.on_commit(lambda: send_decline_notice(assessment_id=assessment.pk))
     assessment.status = A.DECLINED
     assessment.overall_comment = reason
@@ -433,6 +450,9 @@ def assessment_submit(
         if overall_comment is not None:
             changes["overall_comment"] = overall_comment.strip()
         Assessment.objects.filter(pk=locked.pk).update(**changes)
+        audit.record(
+            actor=actor, action=AuditAction.ASSESSMENT_SUBMITTED, subject=assessment.application
+        )
     for name, value in changes.items():
         setattr(assessment, name, value)
     return assessment

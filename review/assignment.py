@@ -20,6 +20,8 @@ from applications import workflow
 from applications.choices import ApplicationStatus
 from applications.models import Application, Assessment
 from applications.services import ServiceRefused
+from audit import services as audit
+from audit.choices import AuditAction
 from calls.choices import AuthorityRole
 from calls.models import AuthorityMember
 
@@ -135,6 +137,17 @@ def assessments_assign(
                     % {"names": ", ".join(_name(person) for person in assessors)},
                 )
                 result.started.append(application)
+        assigned: dict[int, list[str]] = {}
+        for assessment in new:
+            assigned.setdefault(assessment.application_id, []).append(assessment.assessor.email)
+        for application in assessable:
+            if application.pk in assigned:
+                audit.record(
+                    actor=actor,
+                    action=AuditAction.ASSESSOR_ASSIGNED,
+                    subject=application,
+                    details={"assessors": assigned[application.pk]},
+                )
         ids = [assessment.pk for assessment in result.created]
         if ids:
             # Each assessor is e-mailed their new assignments, as a single assignment does.

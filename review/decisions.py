@@ -28,6 +28,8 @@ from applications.choices import ApplicationStatus as S
 from applications.choices import DecisionOutcome, FundingSource
 from applications.models import Application, Cofinancing, Decision
 from applications.workflow import TransitionError, can_transition, transition
+from audit import services as audit
+from audit.choices import AuditAction
 from calls.choices import CostModel
 from calls.models import Call
 from partners.choices import PartnerRole
@@ -186,6 +188,17 @@ def _write_decision(item: DecisionInput, *, committee: str, decided_on: date, ac
             "reasons": item.reasons.strip(),
             "conditions": item.conditions.strip(),
             "decided_by": actor,
+        },
+    )
+    audit.record(
+        actor=actor,
+        action=AuditAction.DECISION_RECORDED,
+        subject=application,
+        details={
+            "outcome": decision.outcome,
+            "amount_granted": decision.amount_granted,
+            "committee": decision.committee,
+            "decided_on": decision.decided_on,
         },
     )
     pk = decision.pk
@@ -352,6 +365,12 @@ def application_contract(
             Application.objects.filter(pk=application.pk).update(
                 contract_reference=reference, contract_signed_on=signed_on
             )
+            audit.record(
+                actor=actor,
+                action=AuditAction.CONTRACT_RECORDED,
+                subject=application,
+                details={"contract_reference": reference, "signed_on": signed_on},
+            )
             pk = application.pk
             transaction.on_commit(
                 lambda: send_contract_notice(application_id=pk, template="contract_signed")
@@ -390,6 +409,7 @@ def application_start(
                 actor=actor,
                 comment=_("Démarrage du projet."),
             )
+            audit.record(actor=actor, action=AuditAction.PROJECT_STARTED, subject=application)
             pk = application.pk
             transaction.on_commit(
                 lambda: send_contract_notice(application_id=pk, template="contract_started")

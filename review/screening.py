@@ -35,6 +35,8 @@ from applications.models import (
 )
 from applications.sections import SECTION_BY_KEY, SECTIONS, SUBMISSION
 from applications.services import ServiceRefused
+from audit import services as audit
+from audit.choices import AuditAction
 from calls.choices import AuthorityRole
 from calls.eligibility import RuleResult, check_application, thaw
 from calls.models import AuthorityMember, EligibilityRule
@@ -193,11 +195,13 @@ def screening_start(*, application: Application, actor) -> StatusChange:
         application=application, actor=actor, to_status=ApplicationStatus.ELIGIBILITY_REVIEW
     )
     with transaction.atomic():
-        return workflow.transition(
+        change = workflow.transition(
             application=application,
             to_status=ApplicationStatus.ELIGIBILITY_REVIEW,
             actor=actor,
         )
+        audit.record(actor=actor, action=AuditAction.SCREENING_STARTED, subject=application)
+        return change
 
 
 @dataclass(frozen=True)
@@ -256,6 +260,12 @@ def screening_record(
             screening.decided_at = now
             screening.save()
             saved.append(screening)
+        audit.record(
+            actor=actor,
+            action=AuditAction.SCREENING_RECORDED,
+            subject=application,
+            details={"verdicts": {str(s.rule_id): s.officer_verdict for s in saved}},
+        )
     return saved
 
 
@@ -302,6 +312,12 @@ def screening_conclude(
         change = workflow.transition(
             application=application, to_status=outcome, actor=actor, comment=reasons
         )
+        audit.record(
+            actor=actor,
+            action=AuditAction.SCREENING_CONCLUDED,
+            subject=application,
+            details={"outcome": outcome},
+        )
         transaction.on_commit(lambda: send_screening_outcome(status_change_id=change.pk))
     return change
 
@@ -340,6 +356,12 @@ def clarification_request(
         )
         request = ClarificationRequest.objects.create(
             application=application, question=question, sections=ordered, asked_by=actor
+        )
+        audit.record(
+            actor=actor,
+            action=AuditAction.CLARIFICATION_REQUESTED,
+            subject=application,
+            details={"sections": ordered},
         )
         transaction.on_commit(lambda: send_clarification_request(clarification_id=request.pk))
     return request

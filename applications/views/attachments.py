@@ -15,6 +15,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 
+from audit import services as audit
+from audit.choices import AuditAction
 from calls.models import Call, DocumentType
 from partners.choices import PartnerRole
 from partners.models import Partner
@@ -249,6 +251,13 @@ def download(request, reference, pk):
         handle = attachment.file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
+    audit.record(
+        actor=request.user,
+        action=AuditAction.ATTACHMENT_DOWNLOADED,
+        request=request,
+        call=application.call,
+        subject=("attachment", f"{application.reference} — {attachment.original_name}"),
+    )
     return file_download(
         handle, filename=attachment.original_name, content_type=attachment.content_type
     )

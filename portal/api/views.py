@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 
 from django.conf import settings
+from django.db import transaction
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +18,8 @@ from rest_framework.authtoken.models import Token
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from audit import services as audit
+from audit.choices import AuditAction
 from portal.services import api_token_revoke
 
 from .language import RequestLanguageMixin
@@ -70,7 +73,17 @@ class TokenView(RequestLanguageMixin, APIView):
     def post(self, request):
         serializer = CredentialsSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        token, _created = Token.objects.get_or_create(user=serializer.validated_data["user"])
+        user = serializer.validated_data["user"]
+        with transaction.atomic():
+            token, created = Token.objects.get_or_create(user=user)
+            if created:
+                audit.record(
+                    actor=user,
+                    action=AuditAction.TOKEN_CREATED,
+                    request=request,
+                    subject=("account", user.email),
+                    details={"replaced": False},
+                )
         return Response(TokenSerializer({"token": token.key, "created": token.created}).data)
 
     @extend_schema(

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from applications.models import Application
 from applications.services import ServiceRefused
 from applications.uploads import file_download
+from audit import services as audit
 from calls.models import Call, Programme
 from review.permissions import authorities_of, calls_for_officer, is_officer
 
@@ -147,6 +148,7 @@ def document_download(request, pk: int):
     subject = _subject_label(document).split(" — ")[0] or "document"
     variant = "-pdfa" if document.parameters.get("archive") else ""
     filename = f"{subject}-{document.kind}{variant}{PurePath(document.file.name).suffix}"
+    audit.record_document_download(request=request, document=document)
     return file_download(
         default_storage.open(document.file.name, "rb"),
         filename=filename,

@@ -20,6 +20,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from applications.uploads import file_download
+from audit import services as audit
+from audit.choices import AuditAction
 
 from ..attachments import (
     ReportAttachmentForm,
@@ -94,6 +96,16 @@ def download(request, reference, number, pk):
         handle = attachment.file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
+    audit.record(
+        actor=request.user,
+        action=AuditAction.ATTACHMENT_DOWNLOADED,
+        request=request,
+        call=access.application.call,
+        subject=(
+            "report_attachment",
+            f"{access.application.reference}/{access.report.number} — {attachment.original_name}",
+        ),
+    )
     return file_download(
         handle, filename=attachment.original_name, content_type=attachment.content_type
     )

@@ -30,6 +30,7 @@ from openpyxl.utils import get_column_letter
 from applications.choices import ApplicationStatus
 from applications.services import ServiceRefused
 from applications.workflow import TransitionError
+from audit import services as audit
 from calls.templatetags.portal_format import money, paris_datetime
 from partners.choices import COUNTRY_CHOICES, LegalType
 from reporting.exports import (
@@ -320,6 +321,7 @@ def export_csv(request):
     decimal commas, texts that look like formulas escaped."""
     _officer_or_404(request)
     rows = _export_rows(request)
+    audit.record_export(request=request, format="csv")
     status_labels = dict(ApplicationStatus.choices)
     writer = csv_writer()
 
@@ -352,6 +354,7 @@ def export_xlsx(request):
     texts never formulas."""
     _officer_or_404(request)
     rows = _export_rows(request)
+    audit.record_export(request=request, format="xlsx")
     status_labels = dict(ApplicationStatus.choices)
 
     workbook = Workbook(write_only=True)
