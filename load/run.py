@@ -1,0 +1,409 @@
+"""The load scenario: the portal on gunicorn with PostgreSQL, Redis and a Celery worker,
+driven by locust (``load/locustfile.py``), with a fault injected if asked.
+
+    .venv/bin/python load/run.py                      # make load: 10 minutes, 200/20/10
+    .venv/bin/python load/run.py --minutes 1 --applicants 20 --officers 4 --api-clients 2
+    .venv/bin/python load/run.py --fault postgres     # PostgreSQL restarted at a third
+
+Steps: a fresh database (``LOAD_DATABASE_URL``, default ``portal_load``), migrated, the
+reference data and the world (``load/seed.py``); gunicorn with the production settings
+(debug off, behind a TLS proxy); a Celery worker; locust headless. Then the checks:
+
+- no server error: every 5xx in gunicorn's access log is counted; a 503 is a clean
+  refusal ("retry in a moment") and is allowed only while a fault is injected;
+- no lost autosave: the last value each applicant's autosave acknowledged is read back
+  from the database;
+- the autosave's p95 under 300 ms (``--latency-goal``, on by default; off for CI's short
+  form on a shared machine).
+
+The figures (requests per second, median and p95 per endpoint, errors) are printed as a
+table and written to ``var/load/report.json``. The exit status is non-zero when a check
+fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+BIN = Path(PYTHON).parent
+OUT = ROOT / "var" / "load"
+AUTOSAVE_P95_GOAL_MS = 300.0
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--minutes", type=float, default=10)
+    parser.add_argument("--applicants", type=int, default=200)
+    parser.add_argument("--officers", type=int, default=20)
+    parser.add_argument("--api-clients", type=int, default=10)
+    parser.add_argument("--submitted", type=int, default=300, help="dossiers in the queue")
+    # Each login hashes a password (PBKDF2, about 0.4 s of CPU): a gentle ramp.
+    parser.add_argument("--spawn-rate", type=float, default=2)
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--fault", choices=["none", "postgres", "redis", "worker"], default="none")
+    parser.add_argument(
+        "--no-latency-goal", dest="latency_goal", action="store_false", help="CI's short form"
+    )
+    parser.add_argument("--out", type=Path, default=OUT)
+    return parser.parse_args(argv)
+
+
+def database_url() -> str:
+    return os.environ.get("LOAD_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_load")
+
+
+def portal_env(out: Path) -> dict[str, str]:
+    """The production settings, on loopback, behind a (pretended) TLS proxy."""
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=database_url(),
+        CELERY_BROKER_URL=os.environ.get("LOAD_BROKER_URL", "redis://127.0.0.1:6379/12"),
+        DJANGO_DEBUG="false",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        DJANGO_MEDIA_ROOT=str(out / "media"),
+        DJANGO_STATIC_ROOT=str(out / "static"),
+        # The load's API clients synchronise continuously: no throttle in the way.
+        API_THROTTLE_ANON="100000/minute",
+        API_THROTTLE_USER="100000/minute",
+        PYTHONUNBUFFERED="1",
+    )
+    env.pop("CELERY_TASK_ALWAYS_EAGER", None)
+    return env
+
+
+def recreate_database() -> None:
+    import psycopg
+
+    url = database_url()
+    name = url.rsplit("/", 1)[1]
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def manage(env, *args) -> None:
+    subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def seed(env, args) -> None:
+    code = (
+        "import django, sys; django.setup(); from pathlib import Path; "
+        "sys.path.insert(0, 'load'); import seed; "
+        f"seed.seed(applicants={args.applicants}, officers={args.officers}, "
+        f"api_clients={args.api_clients}, submitted={args.submitted}, "
+        f"out=Path({str(args.out / 'world.json')!r}))"
+    )
+    subprocess.run(
+        [PYTHON, "-c", code],
+        cwd=ROOT,
+        env={**env, "DJANGO_SETTINGS_MODULE": "portal.settings"},
+        check=True,
+    )
+
+
+def start(command, env, log: Path) -> subprocess.Popen:
+    handle = log.open("w")
+    return subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
+    )
+
+
+def stop(process: subprocess.Popen | None, sig=signal.SIGTERM) -> None:
+    if process is None or process.poll() is not None:
+        return
+    os.killpg(process.pid, sig)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def wait_for(url: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            request = urllib.request.Request(url, headers={"X-Forwarded-Proto": "https"})
+            with urllib.request.urlopen(request, timeout=2) as response:  # noqa: S310
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise SystemExit(f"the portal did not answer on {url}")
+
+
+def gunicorn(env, args) -> subprocess.Popen:
+    return start(
+        [
+            str(BIN / "gunicorn"),
+            "portal.wsgi",
+            "--bind",
+            f"127.0.0.1:{args.port}",
+            "--workers",
+            str(args.workers),
+            "--timeout",
+            "30",
+            "--access-logfile",
+            str(args.out / "access.log"),
+            "--access-logformat",
+            "%(s)s %(m)s %(U)s %(M)s",
+        ],
+        env,
+        args.out / "gunicorn.log",
+    )
+
+
+def worker(env, args, name: str = "worker") -> subprocess.Popen:
+    return start(
+        [
+            str(BIN / "celery"),
+            "-A",
+            "portal",
+            "worker",
+            "-Q",
+            "documents,celery",
+            "--concurrency",
+            "1",
+            "--loglevel",
+            "WARNING",
+            "-n",
+            f"{name}-{os.getpid()}@%h",
+        ],
+        env,
+        args.out / f"{name}.log",
+    )
+
+
+# --- faults ---------------------------------------------------------------------------------
+
+
+def restart_postgresql() -> None:
+    version = sorted(os.listdir("/etc/postgresql"))[-1]
+    subprocess.run(
+        ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"], check=True
+    )
+
+
+def restart_redis() -> None:
+    subprocess.run(
+        ["redis-cli", "-h", "127.0.0.1", "-p", "6379", "shutdown", "nosave"], check=False
+    )
+    time.sleep(2)
+    subprocess.run(
+        [
+            "redis-server",
+            "--daemonize",
+            "yes",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            "6379",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        check=True,
+    )
+
+
+class Fault(threading.Thread):
+    """Injects the fault at a third of the run; records its window."""
+
+    def __init__(self, kind: str, at: float, env, args, processes: dict):
+        super().__init__(daemon=True)
+        self.kind, self.at, self.env, self.args, self.processes = kind, at, env, args, processes
+        self.window: tuple[float, float] | None = None
+
+    def run(self):
+        time.sleep(self.at)
+        started = time.time()
+        if self.kind == "postgres":
+            restart_postgresql()
+        elif self.kind == "redis":
+            restart_redis()
+        elif self.kind == "worker":
+            stop(self.processes["worker"], signal.SIGKILL)
+            self.processes["worker"] = worker(self.env, self.args, "worker-2")
+        self.window = (started, time.time() + 10)
+
+
+# --- figures --------------------------------------------------------------------------------
+
+
+def read_stats(out: Path) -> list[dict]:
+    with (out / "locust_stats.csv").open() as handle:
+        return list(csv.DictReader(handle))
+
+
+def read_access_log(out: Path) -> dict[int, int]:
+    statuses: dict[int, int] = {}
+    for line in (out / "access.log").read_text().splitlines():
+        code = int(line.split(" ", 1)[0])
+        statuses[code] = statuses.get(code, 0) + 1
+    return statuses
+
+
+def lost_autosaves(env, out: Path) -> tuple[int, list[str]]:
+    import psycopg
+
+    saved = json.loads((out / "saved.json").read_text() or "{}")
+    with psycopg.connect(env["DATABASE_URL"]) as connection:
+        stored = dict(
+            connection.execute(
+                "SELECT reference, context FROM applications_application WHERE reference = ANY(%s)",
+                [list(saved)],
+            ).fetchall()
+        )
+    lost = [reference for reference, text in saved.items() if stored.get(reference) != text]
+    return len(saved), lost
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    if args.out.exists():
+        shutil.rmtree(args.out)
+    args.out.mkdir(parents=True)
+    env = portal_env(args.out)
+    seconds = int(args.minutes * 60)
+    users = args.applicants + args.officers + args.api_clients
+
+    print(f"== a fresh database: {database_url()}", flush=True)
+    recreate_database()
+    manage(env, "migrate", "--noinput", "-v", "0")
+    manage(env, "load_reference")
+    manage(env, "collectstatic", "--noinput", "-v", "0")
+    print("== the world", flush=True)
+    seed(env, args)
+
+    processes: dict[str, subprocess.Popen | None] = {"gunicorn": None, "worker": None}
+    fault = None
+    try:
+        processes["gunicorn"] = gunicorn(env, args)
+        processes["worker"] = worker(env, args)
+        wait_for(f"http://127.0.0.1:{args.port}/connexion/")
+        print(
+            f"== locust: {args.applicants} applicants, {args.officers} officers, "
+            f"{args.api_clients} API clients, {seconds} s, fault: {args.fault}",
+            flush=True,
+        )
+        if args.fault != "none":
+            fault = Fault(args.fault, seconds / 3, env, args, processes)
+            fault.start()
+        locust_env = {
+            **env,
+            "LOAD_WORLD": str(args.out / "world.json"),
+            "LOAD_RESULTS": str(args.out / "saved.json"),
+            "LOAD_APPLICANTS": str(args.applicants),
+            "LOAD_OFFICERS": str(args.officers),
+            "LOAD_API_CLIENTS": str(args.api_clients),
+        }
+        subprocess.run(
+            [
+                str(BIN / "locust"),
+                "-f",
+                str(ROOT / "load" / "locustfile.py"),
+                "--headless",
+                "--host",
+                f"http://127.0.0.1:{args.port}",
+                "-u",
+                str(users),
+                "-r",
+                str(args.spawn_rate),
+                "-t",
+                f"{seconds}s",
+                "--stop-timeout",
+                "10",
+                "--csv",
+                str(args.out / "locust"),
+                "--only-summary",
+                "--loglevel",
+                "WARNING",
+            ],
+            cwd=ROOT,
+            env=locust_env,
+            check=False,
+        )
+        if fault is not None:
+            fault.join(timeout=60)
+    finally:
+        stop(processes["gunicorn"])
+        stop(processes["worker"])
+
+    stats = read_stats(args.out)
+    statuses = read_access_log(args.out)
+    saved, lost = lost_autosaves(env, args.out)
+    total = next(row for row in stats if row["Name"] == "Aggregated")
+    autosave = next((row for row in stats if row["Name"] == "autosave"), None)
+    server_errors = sum(n for code, n in statuses.items() if code >= 500 and code != 503)
+    unavailable = statuses.get(503, 0)
+
+    print()
+    print(f"{'endpoint':<22}{'requests':>10}{'failures':>10}{'median':>10}{'p95':>10}{'rps':>8}")
+    for row in stats:
+        print(
+            f"{row['Name']:<22}{row['Request Count']:>10}{row['Failure Count']:>10}"
+            f"{row['50%']:>8} ms{row['95%']:>7} ms{float(row['Requests/s']):>8.1f}"
+        )
+    print(f"\nHTTP statuses (gunicorn): {dict(sorted(statuses.items()))}")
+    print(f"autosaves acknowledged: {saved} dossiers, lost: {len(lost)} {lost[:5]}")
+
+    goals = {
+        "no server error (5xx other than a 503 under a fault)": server_errors == 0
+        and (unavailable == 0 or args.fault != "none"),
+        "no lost autosave": not lost and saved > 0,
+    }
+    if args.latency_goal:
+        goals["autosave p95 < 300 ms"] = (
+            autosave is not None and float(autosave["95%"]) < AUTOSAVE_P95_GOAL_MS
+        )
+    for name, met in goals.items():
+        print(f"    {'PASS' if met else 'FAIL'}  {name}")
+    report = {
+        "users": {
+            "applicants": args.applicants,
+            "officers": args.officers,
+            "api_clients": args.api_clients,
+        },
+        "seconds": seconds,
+        "fault": args.fault,
+        "fault_window": fault.window if fault else None,
+        "requests_per_second": float(total["Requests/s"]),
+        "endpoints": {
+            row["Name"]: {
+                "requests": int(row["Request Count"]),
+                "failures": int(row["Failure Count"]),
+                "median_ms": float(row["50%"]),
+                "p95_ms": float(row["95%"]),
+            }
+            for row in stats
+        },
+        "statuses": statuses,
+        "autosaves": saved,
+        "lost": lost,
+        "goals": goals,
+    }
+    (args.out / "report.json").write_text(json.dumps(report, indent=1))
+    print(json.dumps({"load": report["requests_per_second"], "goals": goals}))
+    return 0 if all(goals.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
