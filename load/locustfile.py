@@ -32,7 +32,7 @@ CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 VERSION_FIELD = re.compile(r'name="version" id="id_version" value="(\d+)"')
 
 # Traffic, not secrets: a seeded generator makes runs comparable.
-RNG = random.Random(2026)  # noqa: S311
+RNG = random.Random(2026)
 
 # reference -> the last context text an autosave acknowledged (locust users are greenlets
 # of one process: a lock keeps the bookkeeping exact).
