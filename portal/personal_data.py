@@ -145,11 +145,17 @@ def _token_created(user: User) -> Iterable:
 
 
 def _audit_events(user: User) -> list[dict]:
-    """The audit journal's events about the person: those they did, and those recorded
-    under their address (a failed login with it, for one). Never another person's label."""
+    """The audit journal's events about the person: those they did, those recorded under
+    their address (a failed login with it, for one) and those about their account. Never
+    another person's label."""
     event = apps.get_model("audit.AuditEvent")
+    about = (
+        Q(actor=user)
+        | Q(actor_label__iexact=user.email)
+        | Q(subject_type="account", subject_ref__iexact=user.email)
+    )
     return list(
-        event.objects.filter(Q(actor=user) | Q(actor_label__iexact=user.email))
+        event.objects.filter(about)
         .order_by("at", "pk")
         .values("at", "action", "subject_type", "subject_ref", "ip_address", "user_agent")
     )

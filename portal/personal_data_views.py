@@ -81,6 +81,9 @@ def account_personal_data_forget(request):
         return _forget_page(
             request, ForgetConfirmationForm(request=request), refusal=refused.message, status=409
         )
+    # Logged out as the pseudonymised account: whatever listens to the logout (the
+    # journal, the sessions' records) never sees the old name or address again.
+    request.user.refresh_from_db()
     logout(request)
     response = render(request, "portal/personal_data_forgotten.html")
     response["Cache-Control"] = "no-store"

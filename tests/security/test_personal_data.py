@@ -268,6 +268,18 @@ def test_the_account_page_offers_the_download_and_the_forgetting(alice):
     assert reverse("account_personal_data_forget") in page
 
 
+def test_the_export_holds_the_audit_events_about_the_person(world, alice, bob):
+    assert logs_in("alice@a.example.org", PASSWORD)
+    assert not logs_in("alice@a.example.org", "a wrong guess")
+    bob.set_password(PASSWORD)
+    bob.save()
+    assert logs_in("bob@b.example.org", PASSWORD)
+
+    events = export_of(alice)["audit_events"]
+    assert {event["action"] for event in events} >= {"login_succeeded", "login_failed"}
+    assert "bob@b.example.org" not in text_of(events)
+
+
 # --- forgetting ----------------------------------------------------------------------------
 
 
