@@ -6,6 +6,8 @@ who, what, when and where."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
@@ -139,6 +141,9 @@ def test_pages_served_and_refusals_to_visitors_record_nothing(client, dossier, a
     assert client.get("/nowhere/", **WHERE).status_code == 404  # not a protected page
     client.force_login(alice)
     before = AuditEvent.objects.count()
-    assert client.get(url, **WHERE).status_code == 200
-    assert client.get("/nowhere/", **WHERE).status_code == 404
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url, **WHERE).status_code == 200
+        assert client.get("/nowhere/", **WHERE).status_code == 404
     assert AuditEvent.objects.count() == before
+    # Not even a query: the journal costs nothing to a page that records nothing.
+    assert not [query for query in captured if "audit_auditevent" in query["sql"]]
