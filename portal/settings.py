@@ -7,6 +7,7 @@ A deployment sets ``DJANGO_DEBUG=false`` and must then give ``DJANGO_SECRET_KEY`
 and Redis.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -53,6 +54,8 @@ INSTALLED_APPS = [
     "review",
     "reporting",
     "audit",
+    "portal.accounts",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -65,9 +68,12 @@ MIDDLEWARE = [
     # Keeps where each request comes from for the audit log; records refused accesses.
     "audit.middleware.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "portal.accounts.middleware.AbsoluteSessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "portal.security.PermissionsPolicyMiddleware",
+    # Last: turns a login refused for too many failures into its answer (429).
+    "axes.middleware.AxesMiddleware",
 ]
 
 if not DEBUG:
@@ -130,6 +136,27 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+# Login throttling (django-axes, portal/accounts/lockout.py): failures are counted in the
+# database, shared by every web process. LOGIN_FAILURES_PER_ADDRESS failures for one
+# address (e-mail) from one IP, or LOGIN_FAILURES_PER_ACCOUNT for one address from any IP,
+# lock it for LOGIN_LOCKOUT_MINUTES after the last failure, even with the right password
+# (HTTP 429). A password reset or staff (/compte/blocages/) unlocks it.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "portal.accounts.lockout.PortalAxesHandler"
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURES_PER_ADDRESS", 5)
+LOGIN_FAILURES_PER_ACCOUNT = env_int("LOGIN_FAILURES_PER_ACCOUNT", 20)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
+AXES_USERNAME_CALLABLE = "portal.accounts.lockout.attempted_email"
+AXES_LOCKOUT_CALLABLE = "portal.accounts.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
 # Each dossier's pages refuse an upload larger than its call's limit (Call.max_attachment_mb);
 # requests larger than this are refused before they are read.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -376,6 +403,8 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_IDLE_SECONDS", 2 * 60 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRY_WARNING_SECONDS = 5 * 60
+# Whatever the activity, a session ends this long after logging in (portal.accounts.middleware).
+SESSION_ABSOLUTE_SECONDS = env_int("DJANGO_SESSION_ABSOLUTE_SECONDS", 12 * 60 * 60)
 
 LOGGING = {
     "version": 1,

@@ -2,12 +2,14 @@
 e-mail address, log in and out, reset a forgotten password; the account's page and its
 API token)."""
 
-from django.urls import path
+from django.urls import include, path
 
 from . import personal_data_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # Changing the password or the e-mail address; staff: login lockouts.
+    path("", include("portal.accounts.urls")),
     path("connexion/", views.LoginView.as_view(), name="login"),
     path("deconnexion/", views.LogoutView.as_view(), name="logout"),
     path("compte/", views.account, name="account"),

@@ -7,10 +7,12 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.db import IntegrityError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -22,6 +24,7 @@ from calls.selectors import home_page
 from partners.models import Membership
 
 from . import services
+from .accounts import lockout
 from .forms import (
     EmailAuthenticationForm,
     PortalPasswordResetForm,
@@ -46,6 +49,24 @@ class LoginView(auth_views.LoginView):
         response = super().form_valid(form)
         messages.success(self.request, _("Vous êtes connecté."))
         return response
+
+    def form_invalid(self, form):
+        """Locked out after too many failures (django-axes flags the request): the page
+        says until when and how to get in sooner, with status 429."""
+        if not getattr(self.request, "axes_locked_out", False):
+            return super().form_invalid(form)
+        until = lockout.locked_until(self.request, getattr(self.request, "axes_credentials", None))
+        form.errors[NON_FIELD_ERRORS] = form.error_class(
+            [
+                format_html(
+                    '{} <a href="{}">{}</a>',
+                    lockout.lockout_message(until),
+                    reverse("password_reset"),
+                    _("Choisir un nouveau mot de passe"),
+                )
+            ]
+        )
+        return self.render_to_response(self.get_context_data(form=form), status=429)
 
 
 class LogoutView(auth_views.LogoutView):
@@ -108,7 +129,7 @@ def confirm_email(request, uidb64: str, token: str):
     user = services.email_confirmation_accept(uidb64=uidb64, token=token)
     if user is None:
         return render(request, "registration/confirm_email_invalid.html", status=400)
-    login(request, user)
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     messages.success(
         request,
         _("Votre adresse e-mail est confirmée : votre compte est actif et vous êtes connecté."),
@@ -152,6 +173,11 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "registration/password_reset_confirm.html"
     # The segment that replaces the token in the address once it is checked.
     reset_url_token = "choisir"
+
+    def form_valid(self, form):
+        # Whoever chose a new password from the e-mailed link may log in at once.
+        lockout.account_unlock(email=form.user.email)
+        return super().form_valid(form)
 
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):

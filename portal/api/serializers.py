@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
+from portal.accounts.lockout import LockedOut, locked_until
+
 
 @extend_schema_serializer(
     examples=[
@@ -70,9 +72,12 @@ class CredentialsSerializer(serializers.Serializer):
     )
 
     def validate(self, attrs):
-        user = authenticate(
-            self.context.get("request"), username=attrs["email"], password=attrs["password"]
-        )
+        request = self.context.get("request")
+        user = authenticate(request, username=attrs["email"], password=attrs["password"])
+        if user is None and getattr(request, "axes_locked_out", False):
+            # Too many failures (django-axes, as on the login page): 429, code locked_out.
+            credentials = getattr(request, "axes_credentials", None)
+            raise LockedOut(until=locked_until(request, credentials))
         if user is None:
             # The same message whether the address is unknown, the password wrong or the
             # account not yet confirmed: the answer never tells whether an account exists.

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.http import HttpRequest
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -89,7 +90,8 @@ def scored(assessment, criteria, values, *, submit=True):
 
 
 def login(client, user):
-    assert client.login(email=user.email, password=PASSWORD)
+    # django-axes throttles every authentication: it needs the request.
+    assert client.login(request=HttpRequest(), email=user.email, password=PASSWORD)
     return client
 
 

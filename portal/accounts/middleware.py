@@ -1,0 +1,51 @@
+"""The absolute timeout of a session: whatever the activity, a person logged in for longer
+than ``SESSION_ABSOLUTE_SECONDS`` is logged out and asked to log in again. (The idle
+timeout is Django's: ``SESSION_COOKIE_AGE`` with ``SESSION_SAVE_EVERY_REQUEST``.)"""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpResponse
+from django.shortcuts import redirect, resolve_url
+from django.utils.translation import gettext as _
+
+from .sessions import SESSION_LOGIN_AT
+
+
+class AbsoluteSessionTimeoutMiddleware:
+    """After the authentication and messages middleware. A session without the instant
+    (opened before this existed) gets it now."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            logged_in_at = request.session.get(SESSION_LOGIN_AT)
+            now = int(time.time())
+            if logged_in_at is None:
+                request.session[SESSION_LOGIN_AT] = now
+            elif now - int(logged_in_at) > settings.SESSION_ABSOLUTE_SECONDS:
+                return self._expired(request)
+        return self.get_response(request)
+
+    def _expired(self, request) -> HttpResponse:
+        logout(request)
+        if request.path.startswith("/api/"):
+            # The API answers for itself: the request goes on, anonymous.
+            return self.get_response(request)
+        messages.warning(request, _("Votre session a expiré : reconnectez-vous, s'il vous plaît."))
+        if request.headers.get("HX-Request") == "true":
+            # htmx: the whole page goes to the login page.
+            response = HttpResponse(status=401)
+            response["HX-Redirect"] = resolve_url(settings.LOGIN_URL)
+            return response
+        if request.method == "GET":
+            return redirect_to_login(request.get_full_path())
+        return redirect(settings.LOGIN_URL)
