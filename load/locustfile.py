@@ -134,7 +134,8 @@ class Applicant(PortalUser):
 
 
 class Officer(PortalUser):
-    """Browses the queue (pages, sorts, filters, a search) and opens dossiers."""
+    """Browses the queue (pages, sorts, filters, a search), opens dossiers, asks for their
+    PDF now and then."""
 
     fixed_count = int(os.environ.get("LOAD_OFFICERS", "20"))
     wait_time = between(2, 6)
@@ -143,6 +144,7 @@ class Officer(PortalUser):
         super().on_start()
         self.log_in(take("officers")["email"])
         self.references: list[str] = []
+        self.csrf = None
 
     @task(4)
     def queue(self):
@@ -157,6 +159,22 @@ class Officer(PortalUser):
         )
         response = self.page(WORLD["queue_url"], name="queue", params=params)
         self.references = re.findall(r"/instruction/dossiers/([A-Z0-9-]+)/", response.text)
+        csrf = CSRF_FIELD.search(response.text)
+        self.csrf = csrf.group(1) if csrf else None
+
+    @task(1)
+    def request_document(self):
+        """The PDF of a dossier as submitted: rendered by the worker (one per version)."""
+        if self.references and self.csrf:
+            self.form_post(
+                "/documents/demander/",
+                {
+                    "csrfmiddlewaretoken": self.csrf,
+                    "kind": "dossier",
+                    "reference": RNG.choice(self.references),
+                },
+                name="document request",
+            )
 
     @task(2)
     def dossier(self):
