@@ -16,7 +16,15 @@ fields, free text, the frozen versions of the dossiers (JSON) and any other text
 column of any model (one generic sweep); the account is deactivated with an unusable
 password (every session of it ends, whatever the session engine: Django checks the
 password's hash on each request), its API token is revoked and its memberships end. Rows
-that point to the account stay, and show the pseudonym.
+that point to the account stay, and show the pseudonym. The PDFs already rendered about the
+dossiers touched lose their file and are rendered again from the pseudonymised data. The
+audit journal is not changed (see ``SWEEP_SKIPPED``). Not reached: the files people
+uploaded (a signed letter may carry the name: they are the dossier's evidence, kept as
+filed) and the e-mails already sent.
+
+The last active legal representative of an organisation is refused, as
+``partners.services`` refuses to remove them: the organisation would be left without anyone
+able to manage it; they name another representative first.
 
 A frozen version (``applications.Snapshot``) keeps its ``sha256``: it is the fingerprint of
 the content as filed, printed on the acknowledgement of receipt and on the PDFs issued, and
@@ -49,7 +57,9 @@ from applications.snapshot import fingerprint
 from calls.models import AuthorityMember
 from partners.choices import InvitationStatus, MembershipRole
 from partners.models import ColleagueInvitation, Invitation, Membership, Partner
-from reporting.models import Expenditure, ProgressReport
+from reporting.choices import DocumentStatus
+from reporting.documents import document_retry
+from reporting.models import Expenditure, GeneratedDocument, ProgressReport
 
 from .models import User
 
@@ -597,6 +607,7 @@ class ForgetResult:
     pseudonym: str
     email: str
     rows_changed: dict[str, int] = field(default_factory=dict)
+    documents_rendered_again: int = 0
     already_forgotten: bool = False
 
 
@@ -773,6 +784,41 @@ def _application_of(model: type[models.Model], pk) -> int | None:
     return None
 
 
+def _documents_rendered_again(applications: set[int], *, actor: User) -> int:
+    """The PDFs already rendered about the touched dossiers (their own documents, and the
+    summaries of their calls and programmes) still print the old name: their files are
+    deleted once committed and they are rendered again from the pseudonymised data
+    (``reporting.documents.document_retry``). Returns how many."""
+    if not applications:
+        return 0
+    calls = Application.objects.filter(pk__in=applications).values("call_id")
+    programmes = Application.objects.filter(pk__in=applications).values("call__programme_id")
+    documents = list(
+        GeneratedDocument.objects.select_for_update()
+        .filter(
+            Q(application_id__in=applications)
+            | Q(call_id__in=calls)
+            | Q(programme_id__in=programmes),
+            status=DocumentStatus.DONE,
+        )
+        .only("pk", "file")
+    )
+    for document in documents:
+        name = document.file.name
+        GeneratedDocument.objects.filter(pk=document.pk).update(
+            status=DocumentStatus.FAILED,
+            file="",
+            size=None,
+            sha256="",
+            error="Effacement de données personnelles : document à produire à nouveau.",
+        )
+        if name:
+            storage = document.file.storage
+            transaction.on_commit(lambda storage=storage, name=name: storage.delete(name))
+        document_retry(document=document, actor=actor)
+    return len(documents)
+
+
 def _refuse_last_representative(user: User) -> None:
     """Under a lock on their organisations' legal representatives: refuse when the person
     is the last active legal representative of an organisation."""
@@ -850,6 +896,7 @@ def person_forget(*, user: User, actor: User) -> ForgetResult:
             changed["partners.Partner"] = changed.get("partners.Partner", 0) + len(contacts)
         # Clients that synchronise incrementally (``updated_since``) fetch them again.
         Application.objects.filter(pk__in=touched).update(updated_at=now)
+        rendered_again = _documents_rendered_again(touched, actor=user)
 
         Membership.objects.filter(user=user, is_active=True).update(is_active=False)
         AuthorityMember.objects.filter(user=user, is_active=True).update(is_active=False)
@@ -873,4 +920,9 @@ def person_forget(*, user: User, actor: User) -> ForgetResult:
         user.save()
         user.groups.clear()
         user.user_permissions.clear()
-        return ForgetResult(pseudonym=pseudonym, email=pseudonym_email, rows_changed=changed)
+        return ForgetResult(
+            pseudonym=pseudonym,
+            email=pseudonym_email,
+            rows_changed=changed,
+            documents_rendered_again=rendered_again,
+        )

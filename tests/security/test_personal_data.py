@@ -12,9 +12,11 @@ import pytest
 from django.apps import apps
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.storage import default_storage
 from django.db import models
 from django.test import Client
 from django.urls import reverse
+from pypdf import PdfReader
 from rest_framework.authtoken.models import Token
 
 from applications.models import Application, BudgetLine, Snapshot, StatusChange
@@ -26,6 +28,7 @@ from partners.choices import InvitationStatus, MembershipRole, PartnerRole
 from partners.models import Invitation, Membership, Partner
 from portal import personal_data
 from portal.models import User
+from reporting.documents import document_render
 from reporting.models import GeneratedDocument
 from tests import factories as f
 
@@ -380,6 +383,38 @@ def logs_in(email: str, password: str) -> bool:
     return client.get("/compte/").status_code == 200
 
 
+def pdf_text(document: GeneratedDocument) -> str:
+    with document.file.open("rb") as handle:
+        return " ".join(page.extract_text() for page in PdfReader(handle).pages)
+
+
+def test_the_pdfs_already_rendered_are_deleted_and_rendered_again(
+    world, alice, django_capture_on_commit_callbacks
+):
+    """The dossier's PDF printed Alice's name: its file goes, and it is rendered again from
+    the pseudonymised version (still carrying the fingerprint of the version as filed)."""
+    snapshot = world["snapshot"]
+    document = GeneratedDocument.objects.filter(kind="dossier").get()
+    assert document_render(document_id=document.pk) == "done"
+    document.refresh_from_db()
+    old_file = document.file.name
+    assert "Alice Martin" in pdf_text(document)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        result = personal_data.person_forget(user=alice, actor=alice)
+    assert result.documents_rendered_again == 1
+    assert not default_storage.exists(old_file)
+    # Rendered at once by an eager worker, or now by this one.
+    assert document_render(document_id=document.pk) in ("done", "already done")
+    document.refresh_from_db()
+    text = pdf_text(document)
+    assert document.file.name != old_file
+    assert "Alice Martin" not in text
+    assert "alice@a.example.org" not in text
+    assert result.pseudonym in text
+    assert snapshot.sha256[:16] in text.replace(" ", "").replace("\n", "")
+
+
 def test_the_forgotten_person_can_no_longer_log_in_and_their_sessions_end(world, alice):
     other_device = logged_in(alice)
     assert other_device.get("/compte/").status_code == 200
@@ -393,6 +428,18 @@ def test_the_forgotten_person_can_no_longer_log_in_and_their_sessions_end(world,
     response = other_device.get("/compte/")
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
+
+
+def test_the_audit_journal_is_kept_as_it_is_and_still_points_to_the_account(world, alice):
+    assert logs_in("alice@a.example.org", PASSWORD)
+    journal = apps.get_model("audit.AuditEvent").objects
+    before = list(journal.filter(actor=alice).order_by("pk").values())
+    assert before
+
+    personal_data.person_forget(user=alice, actor=alice)
+
+    kept = journal.filter(pk__in=[event["id"] for event in before]).order_by("pk")
+    assert list(kept.values()) == before
 
 
 def test_forgetting_an_officer_ends_their_authority_role(world, olivia):
