@@ -31,6 +31,8 @@ from urllib.parse import quote
 
 import pypdf
 from django import forms
+from django.conf import settings
+from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.utils import formats
@@ -687,6 +689,22 @@ def sha256_of(uploaded_file) -> str:
         digest.update(chunk)
     uploaded_file.seek(0)
     return digest.hexdigest()
+
+
+# --- receiving -------------------------------------------------------------------------------
+
+
+class CappedTemporaryFileUploadHandler(TemporaryFileUploadHandler):
+    """Django's handler for the uploads kept on disk while the request is read, writing no
+    more than ``UPLOAD_MAX_MB`` (the largest limit a call may set) of each file: the rest
+    is read and counted, not kept, so that a huge upload fills no disk. The file's ``size``
+    stays the size received, which ``check_upload`` then refuses with the real figure."""
+
+    def receive_data_chunk(self, raw_data, start):
+        cap = settings.UPLOAD_MAX_MB * MEGABYTE
+        if start < cap:
+            self.file.write(raw_data[: cap - start])
+        return None
 
 
 # --- downloads -------------------------------------------------------------------------------

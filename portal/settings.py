@@ -161,6 +161,13 @@ AXES_VERBOSE = False
 # requests larger than this are refused before they are read.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Larger files go to a temporary file of at most UPLOAD_MAX_MB (a call's highest limit);
+# beyond it bytes are counted, not written, and the upload is refused with its real size.
+UPLOAD_MAX_MB = 100
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "applications.uploads.CappedTemporaryFileUploadHandler",
+]
 
 # Internationalisation: French first, Dutch and English.
 LANGUAGE_CODE = "fr"

@@ -462,3 +462,60 @@ def test_the_media_url_is_never_routed(client, alice, dossier, statutes, setting
         ):
             response = client.get(path.replace("//", "/"))
             assert response.status_code == 404, path
+
+
+# --- receiving: no upload fills the disk ----------------------------------------------------
+
+
+def test_a_huge_upload_is_written_only_up_to_the_cap_and_keeps_its_real_size(settings):
+    from applications.uploads import CappedTemporaryFileUploadHandler
+
+    settings.UPLOAD_MAX_MB = 1
+    handler = CappedTemporaryFileUploadHandler()
+    handler.new_file("file", "enorme.pdf", "application/pdf", None)
+    chunk = b"%PDF-1.7\n" + bytes(64 * 1024 - 9)
+    received = 0
+    for _ in range(48):  # 3 MB
+        assert handler.receive_data_chunk(chunk, received) is None
+        received += len(chunk)
+    uploaded = handler.file_complete(received)
+    assert uploaded.size == 3 * 1024 * 1024
+    assert Path(uploaded.temporary_file_path()).stat().st_size == 1024 * 1024
+    error = refusal_of(uploaded, max_mb=1)
+    assert error.code == "too_large" and "pèse 3 Mo" in error.messages[0]
+
+
+def test_the_capped_handler_receives_the_uploads_of_the_pages(
+    client, alice, dossier, statutes, settings, monkeypatch
+):
+    from applications.uploads import CappedTemporaryFileUploadHandler
+
+    written = []
+    receive = CappedTemporaryFileUploadHandler.receive_data_chunk
+
+    def spy(self, raw_data, start):
+        before = self.file.tell()
+        result = receive(self, raw_data, start)
+        written.append(self.file.tell() - before)
+        return result
+
+    monkeypatch.setattr(CappedTemporaryFileUploadHandler, "receive_data_chunk", spy)
+    settings.UPLOAD_MAX_MB = 1
+    dossier.call.max_attachment_mb = 1
+    dossier.call.save(update_fields=["max_attachment_mb"])
+    client.force_login(alice)
+    big = f.pdf_bytes() + b"%" + bytes(3 * 1024 * 1024)  # over FILE_UPLOAD_MAX_MEMORY_SIZE
+    response = client.post(
+        reverse("applications:attachments", args=[dossier.reference]),
+        {"document_type": str(statutes.pk), "file": upload("statuts.pdf", big)},
+    )
+    assert response.status_code == 422
+    assert "pèse 3,01 Mo" in response.content.decode()
+    assert not Attachment.objects.exists() and stored_files(settings) == []
+    assert sum(written) == 1024 * 1024  # 3 MB received, 1 MB written
+
+
+def refusal_of(uploaded, *, max_mb: int) -> forms.ValidationError:
+    with pytest.raises(forms.ValidationError) as caught:
+        check_upload(uploaded, max_mb=max_mb)
+    return caught.value
