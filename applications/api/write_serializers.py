@@ -126,6 +126,142 @@ class PrioritiesSectionSerializer(SectionSerializer):
     )
 
 
+# --- sections made of lists (formsets) -----------------------------------------------------
+
+ROWS_HELP = _(
+    "Les lignes de la section, chacune avec son « id » (null pour une nouvelle ligne). Une "
+    "modification envoie la liste entière : une ligne existante absente de la liste est "
+    "supprimée, les champs non envoyés d'une ligne gardent leur valeur ; sans la liste, "
+    "aucune ligne ne change. Les erreurs sont nommées par la position de la ligne dans la "
+    "liste envoyée (« rows.2.amount »). / The section's rows, each with its id (null for a "
+    "new row). A change sends the whole list: an existing row missing from it is deleted; "
+    "a row's fields not sent keep their value; without the list, no row changes. Errors "
+    "are named by the row's position in the list sent (rows.2.amount)."
+)
+MONEY_HELP = _(
+    "Montant en euros, en texte décimal avec un point (« 12500.50 »), jamais en nombre "
+    "flottant. / Amount in euros as a decimal string (12500.50), never a float."
+)
+
+
+def money(**kwargs) -> serializers.DecimalField:
+    kwargs.setdefault("help_text", MONEY_HELP)
+    return serializers.DecimalField(
+        max_digits=14, decimal_places=2, coerce_to_string=True, **kwargs
+    )
+
+
+class RowSerializer(serializers.Serializer):
+    id = serializers.IntegerField(
+        allow_null=True,
+        required=False,
+        help_text=_(
+            "Identifiant de la ligne existante, null pour une nouvelle. / The existing row's "
+            "id, null for a new one."
+        ),
+    )
+
+
+class WorkPackageRowSerializer(RowSerializer):
+    number = serializers.IntegerField(required=False, allow_null=True)
+    title = serializers.CharField(required=False, allow_blank=True)
+    description = serializers.CharField(required=False, allow_blank=True)
+    lead_partner = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text=_(
+            "Numéro du partenaire responsable dans le dossier. / The lead partner's number "
+            "in the dossier."
+        ),
+    )
+    start_month = serializers.IntegerField(required=False, allow_null=True)
+    end_month = serializers.IntegerField(required=False, allow_null=True)
+
+
+class ActivityRowSerializer(RowSerializer):
+    title = serializers.CharField(required=False, allow_blank=True)
+    description = serializers.CharField(required=False, allow_blank=True)
+    start_month = serializers.IntegerField(required=False, allow_null=True)
+    end_month = serializers.IntegerField(required=False, allow_null=True)
+
+
+class DeliverableRowSerializer(RowSerializer):
+    title = serializers.CharField(required=False, allow_blank=True)
+    description = serializers.CharField(required=False, allow_blank=True)
+    due_month = serializers.IntegerField(required=False, allow_null=True)
+
+
+class IndicatorRowSerializer(RowSerializer):
+    code = serializers.CharField(required=False, allow_blank=True)
+    name = serializers.CharField(required=False, allow_blank=True)
+    kind = serializers.CharField(required=False, allow_blank=True)
+    unit = serializers.CharField(required=False, allow_blank=True)
+    target_value = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        required=False,
+        allow_null=True,
+        help_text=_("Valeur cible, en texte décimal. / Target value, as a decimal string."),
+    )
+
+
+class BudgetLineRowSerializer(RowSerializer):
+    cost_category = serializers.CharField(required=False, allow_blank=True)
+    year = serializers.IntegerField(required=False, allow_null=True)
+    work_package = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text=_("Numéro du module (facultatif). / The work package's number (optional)."),
+    )
+    description = serializers.CharField(required=False, allow_blank=True)
+    amount = money(required=False, allow_null=True)
+
+
+class CofinancingRowSerializer(RowSerializer):
+    source = serializers.CharField(required=False, allow_blank=True)
+    funder = serializers.CharField(required=False, allow_blank=True)
+    amount = money(required=False, allow_null=True)
+    is_secured = serializers.BooleanField(required=False)
+
+
+class WorkPackagesSectionSerializer(SectionSerializer):
+    rows = WorkPackageRowSerializer(many=True, required=False, help_text=ROWS_HELP)
+
+
+class WorkPackageSectionSerializer(SectionSerializer):
+    activities = ActivityRowSerializer(many=True, required=False, help_text=ROWS_HELP)
+    deliverables = DeliverableRowSerializer(many=True, required=False, help_text=ROWS_HELP)
+
+
+class IndicatorsSectionSerializer(SectionSerializer):
+    rows = IndicatorRowSerializer(many=True, required=False, help_text=ROWS_HELP)
+
+
+class BudgetSectionSerializer(SectionSerializer):
+    rows = BudgetLineRowSerializer(many=True, required=False, help_text=ROWS_HELP)
+
+
+class CofinancingSectionSerializer(SectionSerializer):
+    rows = CofinancingRowSerializer(many=True, required=False, help_text=ROWS_HELP)
+
+
+class LumpSumSectionSerializer(SectionSerializer):
+    lump_sum = money(
+        required=False,
+        allow_null=True,
+        help_text=_(
+            "Montant forfaitaire demandé, l'un de ceux de l'appel, en texte décimal. / The "
+            "lump sum asked for, one of the call's, as a decimal string."
+        ),
+    )
+
+
+class PartnerSectionSerializer(SectionSerializer):
+    contact_name = serializers.CharField(required=False, allow_blank=True)
+    contact_email = serializers.CharField(required=False, allow_blank=True)
+    contact_phone = serializers.CharField(required=False, allow_blank=True)
+
+
 # --- invitations --------------------------------------------------------------------------
 
 

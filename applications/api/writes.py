@@ -63,6 +63,7 @@ from portal.api.conditional import etag_matches, representation_etag
 from portal.api.exceptions import NON_FIELD_ERRORS, Conflict
 from portal.api.serializers import ErrorSerializer
 
+from . import section_lists
 from . import serializers as read_serializers
 from . import write_serializers as w
 
@@ -231,15 +232,44 @@ SECTION_KEY = OpenApiParameter(
     "key",
     OpenApiTypes.STR,
     OpenApiParameter.PATH,
-    enum=list(SECTIONS),
+    enum=[*SECTIONS, *section_lists.SECTIONS],
     description=_(
         "La section : identification, context (contexte et objectifs), priorities "
-        "(priorités et publics cibles). / The section."
+        "(priorités et publics cibles), work_packages (la liste des modules), indicators "
+        "(indicateurs), lump_sum (montant forfaitaire, appels au forfait). / The section."
     ),
 )
 SECTION_SCHEMA = PolymorphicProxySerializer(
     component_name="Section",
-    serializers=[spec.serializer for spec in SECTIONS.values()],
+    serializers=[
+        *(spec.serializer for spec in SECTIONS.values()),
+        *(spec.serializer for spec in section_lists.SECTIONS.values()),
+    ],
+    resource_type_field_name=None,
+)
+NUMBERED_SECTION_KEY = OpenApiParameter(
+    "key",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    enum=list(section_lists.NUMBERED_SECTIONS),
+    description=_(
+        "La section : work_package (activités et livrables du module n°), budget (lignes "
+        "de budget du partenaire n°, appels aux coûts réels), cofinancing (plan de "
+        "financement du partenaire n°), partner (contact du partenaire n°). / The section."
+    ),
+)
+NUMBER = OpenApiParameter(
+    "number",
+    OpenApiTypes.INT,
+    OpenApiParameter.PATH,
+    description=_(
+        "Numéro du module (work_package) ou du partenaire dans le dossier. / The work "
+        "package's or the partner's number in the dossier."
+    ),
+)
+NUMBERED_SECTION_SCHEMA = PolymorphicProxySerializer(
+    component_name="NumberedSection",
+    serializers=[spec.serializer for spec in section_lists.NUMBERED_SECTIONS.values()],
     resource_type_field_name=None,
 )
 
@@ -248,6 +278,12 @@ def _error(description) -> OpenApiResponse:
     return OpenApiResponse(ErrorSerializer, description=description)
 
 
+SECTION_409 = _error(
+    _(
+        "Version dépassée, ou le dossier ne se modifie plus. / Stale version, or the dossier "
+        "can no longer be changed."
+    )
+)
 STATE_409 = _error(
     _(
         "L'état du dossier ne le permet pas (il n'est plus un brouillon, ou il a changé "
@@ -344,21 +380,18 @@ class ApplicationWritesMixin:
             "les règles et les messages sont ceux du formulaire de la page. Une version "
             "dépassée (quelqu'un a enregistré entre-temps) est un 409 et rien n'est écrit. "
             "Les sections communes sont modifiées par les membres du chef de file, sur un "
-            "brouillon (ou une section rouverte par une demande de compléments). / Changes "
-            "the fields sent, with the version read: the page's form rules and messages. A "
-            "stale version is a 409 and nothing is written."
+            "brouillon (ou une section rouverte par une demande de compléments). Pour les "
+            "sections en listes (work_packages, indicators), une liste « rows » envoyée "
+            "remplace la liste : une ligne à « id » null est ajoutée, une ligne existante "
+            "absente est supprimée. / Changes the fields sent, with the version read: the "
+            "page's form rules and messages. A stale version is a 409 and nothing is "
+            "written. For the list sections (work_packages, indicators), a rows list sent "
+            "replaces the list: a row with a null id is added, an existing row missing from "
+            "it is deleted."
         ),
         parameters=[SECTION_KEY],
         request=SECTION_SCHEMA,
-        responses={
-            200: SECTION_SCHEMA,
-            409: _error(
-                _(
-                    "Version dépassée, ou le dossier ne se modifie plus. / Stale version, or "
-                    "the dossier can no longer be changed."
-                )
-            ),
-        },
+        responses={200: SECTION_SCHEMA, 409: SECTION_409},
         examples=[
             OpenApiExample(
                 "Demande / Request",
@@ -374,10 +407,13 @@ class ApplicationWritesMixin:
         url_name="section",
     )
     def section(self, request, reference=None, key=None):
+        if key in section_lists.SECTIONS:
+            return self._list_section(request, reference, key, None)
         access = dossier_access(request.user, reference, section=key)
         spec = SECTIONS.get(key)
         if spec is None:
-            raise NotFound(str(UNKNOWN_SECTION % {"key": key, "keys": ", ".join(SECTIONS)}))
+            keys = ", ".join([*SECTIONS, *section_lists.SECTIONS])
+            raise NotFound(str(UNKNOWN_SECTION % {"key": key, "keys": keys}))
         view = _page(spec.page, request, access)
         application = access.application
         if request.method == "GET":
@@ -416,6 +452,124 @@ class ApplicationWritesMixin:
             raise Conflict(refused.message, code="invalid_state") from None
         saved = Application.objects.select_related("measure", "call").get(pk=application.pk)
         return Response(_section_data(spec, view, saved))
+
+    @extend_schema(
+        methods=["GET"],
+        summary=_("Lire une section d'un module ou d'un partenaire / Read a numbered section"),
+        description=_(
+            "Les lignes d'une section propre à un module (ses activités et livrables) ou à "
+            "un partenaire (ses lignes de budget, son plan de financement, son contact), sa "
+            "version et si le compte peut la modifier. / The rows of a work package's or a "
+            "partner's section, its version and whether the account may change it."
+        ),
+        parameters=[NUMBERED_SECTION_KEY, NUMBER],
+        responses={200: NUMBERED_SECTION_SCHEMA},
+    )
+    @extend_schema(
+        methods=["PATCH"],
+        summary=_(
+            "Modifier une section d'un module ou d'un partenaire / Change a numbered section"
+        ),
+        description=_(
+            "Comme la page de la section, avec la version lue. Une liste envoyée remplace "
+            "la liste : chaque ligne avec son « id » est modifiée (ses champs non envoyés "
+            "gardent leur valeur), une ligne à « id » null est ajoutée, une ligne existante "
+            "absente de la liste est supprimée ; une liste non envoyée ne change pas. Les "
+            "erreurs d'une ligne sont nommées par sa position dans la liste envoyée "
+            "(« rows.2.amount »). Les lignes de budget, le plan de financement et le contact "
+            "d'un partenaire sont modifiés par les membres de ce partenaire seulement ; les "
+            "activités et livrables d'un module par le chef de file et le partenaire "
+            "responsable du module. Les montants sont des textes décimaux (« 12500.50 »). / "
+            "As the section's page, with the version read. A list sent replaces the list: "
+            "each row with its id is changed (its fields not sent keep their value), a row "
+            "with a null id is added, an existing row missing from the list is deleted; a "
+            "list not sent does not change. A row's errors are named by its position in the "
+            "list sent (rows.2.amount). A partner's budget lines, financing plan and contact "
+            "are changed by that partner's members only; a work package's activities and "
+            "deliverables by the lead and the work package's lead partner. Amounts are "
+            "decimal strings (12500.50)."
+        ),
+        parameters=[NUMBERED_SECTION_KEY, NUMBER],
+        request=NUMBERED_SECTION_SCHEMA,
+        responses={200: NUMBERED_SECTION_SCHEMA, 409: SECTION_409},
+        examples=[
+            OpenApiExample(
+                "Budget d'un partenaire / A partner's budget",
+                value={
+                    "version": 4,
+                    "rows": [
+                        {
+                            "id": 31,
+                            "cost_category": "staff",
+                            "year": 2027,
+                            "work_package": 1,
+                            "description": "Coordinatrice, mi-temps",
+                            "amount": "24000.00",
+                        },
+                        {
+                            "id": None,
+                            "cost_category": "travel",
+                            "year": 2027,
+                            "work_package": None,
+                            "description": "Réunions de partenaires",
+                            "amount": "3500.50",
+                        },
+                    ],
+                },
+                request_only=True,
+            )
+        ],
+    )
+    @action(
+        detail=True,
+        methods=["get", "patch"],
+        url_path=r"sections/(?P<key>[a-z_]+)/(?P<number>[0-9]+)",
+        url_name="numbered-section",
+    )
+    def numbered_section(self, request, reference=None, key=None, number=None):
+        return self._list_section(request, reference, key, int(number))
+
+    def _list_section(self, request, reference, key: str, number: int | None):
+        """A section edited on its page as lists (formsets), or as one form on a partner or
+        on the lump sum: the page's view checks, decides and writes."""
+        specs = section_lists.SECTIONS if number is None else section_lists.NUMBERED_SECTIONS
+        page_section = section_lists.page_section(key)
+        access = dossier_access(request.user, reference, section=page_section)
+        spec = specs.get(key)
+        if spec is None:
+            raise NotFound(
+                str(
+                    UNKNOWN_SECTION
+                    % {"key": key, "keys": ", ".join(section_lists.NUMBERED_SECTIONS)}
+                )
+            )
+        kwargs = {} if number is None else {"number": number}
+        shown = section_lists.section_key(key, number)
+        view = _page(spec.page, request, access, **kwargs)
+        if request.method == "GET":
+            return _conditional(request, section_lists.section_data(spec, view, shown))
+
+        if not view.can_edit():
+            _refuse(view.read_only_reason(), state=not access.is_editable)
+        body = _body(request)
+        version = _field(w.SectionSerializer, "version", body)
+        forms = section_lists.bound_forms(spec, view, body)
+        try:
+            services.section_save(
+                application=access.application,
+                key=view.version_key(),
+                version=version,
+                actor=request.user,
+                write=lambda: view.write(forms),
+                section=view.section,
+            )
+        except services.SectionConflict as conflict:
+            raise Conflict(conflict.message) from None
+        except services.ServiceRefused as refused:
+            raise Conflict(refused.message, code="invalid_state") from None
+        fresh = dossier_access(request.user, reference, section=page_section)
+        view = _page(spec.page, request, fresh, **kwargs)
+        return Response(section_lists.section_data(spec, view, shown))
 
     # --- invite a partner -------------------------------------------------------------
 
