@@ -630,8 +630,15 @@ class _Needles:
         return [value for value in (*self.names, self.email, self.phone) if value]
 
     def pattern(self) -> re.Pattern:
-        parts = [re.escape(name).replace(r"\ ", r"\s+") for name in self.names]
-        parts += [re.escape(value) for value in (self.email, self.phone) if value]
+        """The person's name, address and phone as whole words: "Alice Martinez",
+        "malice@a.example.org" or a longer number are someone else's."""
+        parts = [
+            r"(?<!\w)" + re.escape(name).replace(r"\ ", r"\s+") + r"(?!\w)" for name in self.names
+        ]
+        if self.email:
+            parts.append(r"(?<![\w.+-])" + re.escape(self.email) + r"(?![\w-]|\.\w)")
+        if self.phone:
+            parts.append(r"(?<![\d+])" + re.escape(self.phone) + r"(?!\d)")
         return re.compile("|".join(f"(?:{part})" for part in parts), re.IGNORECASE)
 
     def replace(self, text: str, *, pattern: re.Pattern) -> str:
@@ -741,7 +748,7 @@ def _sweep(needles: _Needles, *, now) -> tuple[dict[str, int], set[int]]:
             for literal in literals:
                 for variant in _json_literals(literal):
                     condition |= Q(**{f"{alias}__icontains": variant})
-        queryset = model._default_manager.all()
+        queryset = model._base_manager.all()
         if annotations:
             queryset = queryset.annotate(**annotations)
         matches = queryset.filter(condition).select_for_update().values("pk", *texts, *documents)
@@ -767,7 +774,7 @@ def _sweep(needles: _Needles, *, now) -> tuple[dict[str, int], set[int]]:
                 updates["pseudonymised_sha256"] = fingerprint(updates["data"])
             for name in auto_now:
                 updates[name] = now
-            model._default_manager.filter(pk=row["pk"]).update(**updates)
+            model._base_manager.filter(pk=row["pk"]).update(**updates)
             changed[label] = changed.get(label, 0) + 1
             application_id = _application_of(model, row["pk"])
             if application_id:
@@ -780,7 +787,7 @@ def _application_of(model: type[models.Model], pk) -> int | None:
     if model is Application:
         return pk
     if model in (Partner, Snapshot, Invitation):
-        return model._default_manager.filter(pk=pk).values_list("application_id", flat=True)[0]
+        return model._base_manager.filter(pk=pk).values_list("application_id", flat=True)[0]
     return None
 
 

@@ -415,6 +415,14 @@ def test_the_pdfs_already_rendered_are_deleted_and_rendered_again(
     assert snapshot.sha256[:16] in text.replace(" ", "").replace("\n", "")
 
 
+def test_forgetting_leaves_a_namesake_and_a_lookalike_address_alone(world, alice, charlie, org_c):
+    theirs = "Contact : Alice Martinez, malice@a.example.org, +33 6 12 34 56 789."
+    other = f.lead_application(organisation=org_c, created_by=charlie, summary=theirs)
+    personal_data.person_forget(user=alice, actor=alice)
+    other.refresh_from_db()
+    assert other.summary == theirs
+
+
 def test_the_forgotten_person_can_no_longer_log_in_and_their_sessions_end(world, alice):
     other_device = logged_in(alice)
     assert other_device.get("/compte/").status_code == 200
