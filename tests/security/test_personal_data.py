@@ -13,8 +13,9 @@ from django.apps import apps
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.storage import default_storage
-from django.db import models
+from django.db import connection, models, transaction
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pypdf import PdfReader
 from rest_framework.authtoken.models import Token
@@ -252,6 +253,40 @@ def test_the_export_holds_the_officers_and_assessors_work(world, olivia, ada):
     assessor = export_of(ada)
     assert assessor["assessments_written"][0]["overall_comment"] == "Solide."
     assert assessor["assessments_written"][0]["scores"][0]["score"] == "20.00"
+
+
+def unrelated_dossiers(call, count: int) -> None:
+    """Dossiers of other people, with lines, invitations and a frozen version: the export
+    and the forgetting read them in the same number of queries whatever their number."""
+    for _ in range(count):
+        someone = f.UserFactory()
+        application = f.lead_application(call=call, created_by=someone, summary="Autre projet.")
+        f.BudgetLineFactory(partner=application.partners.get())
+        f.InvitationFactory(application=application, invited_by=someone)
+        snapshot_freeze(application=application, results=[], actor=someone)
+
+
+def test_the_export_and_the_forgetting_take_as_many_queries_for_2_or_12_other_dossiers(
+    world, alice, call
+):
+    def queries(action) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            action()
+        return len(captured)
+
+    unrelated_dossiers(call, 2)
+    few = queries(lambda: personal_data.personal_data_export(user=alice))
+    unrelated_dossiers(call, 10)
+    assert queries(lambda: personal_data.personal_data_export(user=alice)) == few
+
+    # The forgetting: one scan per model, then one write per row that names the person.
+    with transaction.atomic():
+        sid = transaction.savepoint()
+        before = queries(lambda: personal_data.person_forget(user=alice, actor=alice))
+        transaction.savepoint_rollback(sid)
+    alice.refresh_from_db()
+    unrelated_dossiers(call, 10)
+    assert queries(lambda: personal_data.person_forget(user=alice, actor=alice)) == before
 
 
 def test_the_export_is_downloaded_as_a_json_file_that_no_cache_keeps(world, alice):
