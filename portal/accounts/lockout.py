@@ -108,8 +108,8 @@ def lockout_message(until: datetime) -> str:
     """The message of a lockout, in the active language, with the time to retry (Paris
     time) and the other way in: a new password."""
     return _(
-        "Trop de tentatives de connexion ont échoué : la connexion à ce compte depuis votre "
-        "appareil est bloquée jusqu'à %(time)s. Réessayez ensuite, ou choisissez dès "
+        "Trop de tentatives de connexion ont échoué : la connexion à ce compte est bloquée "
+        "jusqu'à %(time)s. Réessayez ensuite, ou choisissez dès "
         "maintenant un nouveau mot de passe avec « Mot de passe oublié ? » : cela débloque "
         "le compte."
     ) % {"time": formats.time_format(timezone.localtime(until))}

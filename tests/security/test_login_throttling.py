@@ -218,6 +218,15 @@ def test_unlocking_needs_a_post_with_the_csrf_token(client, alice, staff):
     assert AccessAttempt.objects.filter(username=ALICE).exists()
 
 
+def test_the_admin_login_is_locked_with_the_same_message(alice):
+    admin = Client()
+    for _ in range(5):
+        response = admin.post("/admin/login/", {"username": ALICE, "password": "wrong-password"})
+    assert response.status_code == 429
+    assert lockout_message(until_of(ALICE)) in page(response)
+    assert 'href="/compte/mot-de-passe/oubli/"' in page(response)
+
+
 def test_axes_admin_lists_the_attempts(client, alice):
     fail(client, ALICE, 5)
     admin = Client()
