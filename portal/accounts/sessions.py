@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from .lockout import client_ip
 from .models import UserSession
 
 # The instant of the login (seconds since the epoch), kept in the session for the
@@ -36,7 +37,7 @@ def session_remember(*, user, request) -> None:
         session_key=session.session_key,
         defaults={
             "user": user,
-            "ip_address": request.META.get("REMOTE_ADDR") or None,
+            "ip_address": client_ip(request),
             "user_agent": request.META.get("HTTP_USER_AGENT", "")[:255],
         },
     )

@@ -139,6 +139,16 @@ def test_many_ips_together_lock_the_address_at_the_higher_limit(alice, settings)
     assert AccessAttempt.objects.filter(username=ALICE).count() == 4
 
 
+def test_behind_a_proxy_the_client_address_is_the_forwarded_one(alice, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    proxy = {"REMOTE_ADDR": "192.0.2.1"}
+    fail(Client(**proxy), ALICE, 5, HTTP_X_FORWARDED_FOR="198.51.100.1")
+    assert AccessAttempt.objects.get(username=ALICE).ip_address == "198.51.100.1"
+    # Another client behind the same proxy is not locked.
+    other = log_in(Client(**proxy), ALICE, PASSWORD, HTTP_X_FORWARDED_FOR="198.51.100.2")
+    assert other.status_code == 302
+
+
 def test_the_lockout_is_stored_in_the_database_for_every_process(client, alice):
     fail(client, ALICE, 5)
     attempt = AccessAttempt.objects.get(username=ALICE)
