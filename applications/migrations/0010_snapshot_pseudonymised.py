@@ -4,20 +4,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('applications', '0009_api_list_order_index'),
+        ("applications", "0009_api_list_order_index"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='snapshot',
-            name='pseudonymised_at',
-            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name='pseudonymisée le'),
+            model_name="snapshot",
+            name="pseudonymised_at",
+            field=models.DateTimeField(
+                blank=True, editable=False, null=True, verbose_name="pseudonymisée le"
+            ),
         ),
         migrations.AddField(
-            model_name='snapshot',
-            name='pseudonymised_sha256',
-            field=models.CharField(blank=True, editable=False, max_length=64, verbose_name='empreinte après pseudonymisation'),
+            model_name="snapshot",
+            name="pseudonymised_sha256",
+            field=models.CharField(
+                blank=True,
+                editable=False,
+                max_length=64,
+                verbose_name="empreinte après pseudonymisation",
+            ),
         ),
     ]
