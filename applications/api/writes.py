@@ -455,6 +455,7 @@ class ApplicationWritesMixin:
 
     @extend_schema(
         methods=["GET"],
+        operation_id="applications_numbered_sections_retrieve",
         summary=_("Lire une section d'un module ou d'un partenaire / Read a numbered section"),
         description=_(
             "Les lignes d'une section propre à un module (ses activités et livrables) ou à "
@@ -467,6 +468,7 @@ class ApplicationWritesMixin:
     )
     @extend_schema(
         methods=["PATCH"],
+        operation_id="applications_numbered_sections_partial_update",
         summary=_(
             "Modifier une section d'un module ou d'un partenaire / Change a numbered section"
         ),

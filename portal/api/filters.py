@@ -17,7 +17,9 @@ class StableOrderingFilter(django_filters.OrderingFilter):
     other value is a 400), then by primary key."""
 
     def filter(self, qs, value):
-        if value in django_filters.constants.EMPTY_VALUES:
+        # ``ordering=,,`` names no field: the list's own order.
+        value = [param for param in value or () if param]
+        if not value:
             return qs
         ordering = [self.get_ordering_value(param) for param in value]
         return qs.order_by(*ordering, "pk")

@@ -25,6 +25,7 @@ ENDPOINTS = {
     "/api/v1/applications/": {"get", "post"},
     "/api/v1/applications/{reference}/": {"get"},
     "/api/v1/applications/{reference}/sections/{key}/": {"get", "patch"},
+    "/api/v1/applications/{reference}/sections/{key}/{number}/": {"get", "patch"},
     "/api/v1/applications/{reference}/invitations/": {"post"},
     "/api/v1/applications/{reference}/attachments/": {"post"},
     "/api/v1/applications/{reference}/eligibility/": {"get"},
