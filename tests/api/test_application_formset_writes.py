@@ -609,3 +609,117 @@ def test_a_partner_changes_its_own_contact_only(dossier, alice, bob):
     error(refused, 403, "permission_denied")
     partner.refresh_from_db()
     assert partner.contact_name == "Brigitte Martin"
+
+
+# --- who may change which section, on every section ------------------------------------------
+
+# The section, the persona who may change it in ``dossier`` (alice: the lead, partner 1;
+# bob: partner 2) and the one who sees it but may not.
+EDITORS = [
+    ("work_packages", "alice", "bob"),
+    ("indicators", "alice", "bob"),
+    ("work_package/1", "alice", "bob"),
+    ("budget/2", "bob", "alice"),
+    ("cofinancing/2", "bob", "alice"),
+    ("partner/2", "bob", "alice"),
+    ("lump_sum", "alice", "bob"),
+]
+
+
+@pytest.fixture
+def filled(call, dossier):
+    """Every section of the dossier has a row; the call is a lump-sum one for ``lump_sum``
+    only (a lump-sum call has no partner budget lines)."""
+    lead, partner = dossier.partners.get(number=1), dossier.partners.get(number=2)
+    wp = f.WorkPackageFactory(application=dossier, number=1, lead_partner=lead)
+    Activity.objects.create(work_package=wp, title="Lancement", start_month=1, end_month=2)
+    f.IndicatorFactory(application=dossier)
+    f.BudgetLineFactory(partner=partner)
+    f.CofinancingFactory(partner=partner)
+    CallLumpSum.objects.create(call=call, amount=Decimal("60000.00"))
+    return dossier
+
+
+def fingerprint(application) -> tuple:
+    """Everything the sections write, to check that a refusal changed nothing."""
+    return (
+        sorted(application.section_versions.values_list("key", "version")),
+        sorted(WorkPackage.objects.filter(application=application).values_list()),
+        sorted(Activity.objects.filter(work_package__application=application).values_list()),
+        sorted(Indicator.objects.filter(application=application).values_list()),
+        sorted(BudgetLine.objects.filter(partner__application=application).values_list()),
+        sorted(Cofinancing.objects.filter(partner__application=application).values_list()),
+        sorted(application.partners.values_list("contact_name", "contact_email")),
+        Application.objects.values_list("lump_sum", flat=True).get(pk=application.pk),
+    )
+
+
+def lump_sum_call_if(key: str, call) -> None:
+    if key == "lump_sum":
+        call.cost_model = CostModel.LUMP_SUM
+        call.save(update_fields=["cost_model"])
+
+
+@pytest.mark.parametrize(("key", "editor", "reader"), EDITORS)
+def test_each_section_is_read_by_the_partners_and_changed_by_its_editor_only(
+    request, call, filled, key, editor, reader
+):
+    lump_sum_call_if(key, call)
+    url = section_url(filled, key)
+    for persona, editable in ((editor, True), (reader, False)):
+        read = client_of(request, persona).get(url)
+        assert read.status_code == 200, read.content
+        assert read.json()["section"] == key
+        assert read.json()["editable"] is editable
+    version = read.json()["version"]
+    before = fingerprint(filled)
+
+    refused = client_of(request, reader).patch(url, {"version": version, "rows": []}, format="json")
+
+    body = error(refused, 403, "permission_denied")
+    assert "vous pouvez l" in body["message"]
+    assert fingerprint(filled) == before
+
+
+@pytest.mark.parametrize(("key", "editor", "reader"), EDITORS)
+@pytest.mark.parametrize("persona", ["charlie", "olivia", "anonymous"])
+def test_each_section_does_not_exist_for_strangers(
+    request, call, filled, key, editor, reader, persona
+):
+    lump_sum_call_if(key, call)
+    url = section_url(filled, key)
+    before = fingerprint(filled)
+    client = client_of(request, persona)
+
+    for response in (client.get(url), client.patch(url, {"version": 0, "rows": []}, format="json")):
+        if persona == "anonymous":
+            error(response, 401, "not_authenticated")
+        else:
+            error(response, 404, "not_found")
+    assert fingerprint(filled) == before
+
+
+@pytest.mark.parametrize(("key", "editor", "reader"), EDITORS)
+def test_each_section_of_a_submitted_dossier_is_a_409_and_a_stale_version_too(
+    request, call, filled, key, editor, reader
+):
+    lump_sum_call_if(key, call)
+    url = section_url(filled, key)
+    client = client_of(request, editor)
+    version = client.get(url).json()["version"]
+    before = fingerprint(filled)
+
+    valid = {
+        "partner/2": {"contact_name": "Brigitte Martin", "contact_email": "b@b.example"},
+        "lump_sum": {"lump_sum": "60000"},
+        "work_package/1": {"activities": [], "deliverables": []},
+    }.get(key, {"rows": []})
+    stale = client.patch(url, {"version": version + 1, **valid}, format="json")
+    error(stale, 409, "conflict")
+    assert fingerprint(filled) == before
+
+    Application.objects.filter(pk=filled.pk).update(status=ApplicationStatus.SUBMITTED)
+    frozen = client.patch(url, {"version": version, **valid}, format="json")
+    body = error(frozen, 409, "invalid_state")
+    assert "ne se modifie plus" in body["message"]
+    assert fingerprint(filled) == before
