@@ -330,3 +330,13 @@ def test_the_policy_is_sent_in_enforcing_mode_not_report_only(client):
 
     assert "Content-Security-Policy" in response.headers
     assert "Content-Security-Policy-Report-Only" not in response.headers
+
+
+def test_the_permissions_policy_header_is_written_as_browsers_read_it():
+    from portal.security import permissions_policy
+
+    header = permissions_policy(
+        {"camera": [], "fullscreen": ["self"], "payment": ["self", "https://pay.example.eu"]}
+    )
+
+    assert header == 'camera=(), fullscreen=(self), payment=(self "https://pay.example.eu")'
