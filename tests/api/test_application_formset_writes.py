@@ -723,3 +723,205 @@ def test_each_section_of_a_submitted_dossier_is_a_409_and_a_stale_version_too(
     body = error(frozen, 409, "invalid_state")
     assert "ne se modifie plus" in body["message"]
     assert fingerprint(filled) == before
+
+
+# --- the API writes what the page writes ------------------------------------------------------
+
+
+def management(prefix: str, total: int, initial: int) -> dict:
+    return {
+        f"{prefix}-TOTAL_FORMS": str(total),
+        f"{prefix}-INITIAL_FORMS": str(initial),
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
+
+
+def prepared(application) -> dict:
+    """A dossier with one row in each list: module 1 (led by partner 2) with an activity,
+    an indicator, partner 2's resource."""
+    partner = application.partners.get(number=2)
+    wp = f.WorkPackageFactory(
+        application=application, number=1, title="Pilotage", lead_partner=partner
+    )
+    return {
+        "partner": partner,
+        "wp": wp,
+        "activity": Activity.objects.create(
+            work_package=wp, title="Lancement", start_month=1, end_month=2
+        ),
+        "indicator": f.IndicatorFactory(application=application, code="CO01"),
+        "resource": f.CofinancingFactory(partner=partner, amount=Decimal("6000.00")),
+    }
+
+
+def api_change(key: str, rows: dict) -> dict:
+    return {
+        "work_packages": {
+            "rows": [
+                {"id": rows["wp"].pk, "title": "Pilotage et qualité", "end_month": 24},
+                {
+                    "id": None,
+                    "number": 2,
+                    "title": "Diffusion",
+                    "lead_partner": 1,
+                    "start_month": 3,
+                    "end_month": 20,
+                },
+            ]
+        },
+        "work_package/1": {
+            "activities": [],
+            "deliverables": [{"id": None, "title": "Guide", "description": "", "due_month": 9}],
+        },
+        "indicators": {
+            "rows": [
+                {
+                    "id": None,
+                    "code": "CR02",
+                    "name": "Emplois",
+                    "kind": "result",
+                    "unit": "emplois",
+                    "target_value": "12.5",
+                }
+            ]
+        },
+        "cofinancing/2": {
+            "rows": [
+                {"id": rows["resource"].pk, "amount": "7000.00", "is_secured": True},
+                {"id": None, "source": "private", "funder": "Fondation", "amount": "500"},
+            ]
+        },
+    }[key]
+
+
+def page_post(key: str, rows: dict, application) -> tuple[str, dict]:
+    """The same change as the page's form posts it."""
+    ref = application.reference
+    wp, lead = rows["wp"], application.partners.get(number=1)
+    if key == "work_packages":
+        return reverse("applications:work_packages", args=[ref]), {
+            **management("wp", 2, 1),
+            "wp-0-id": str(wp.pk),
+            "wp-0-number": "1",
+            "wp-0-title": "Pilotage et qualité",
+            "wp-0-description": "",
+            "wp-0-lead_partner": str(rows["partner"].pk),
+            "wp-0-start_month": "1",
+            "wp-0-end_month": "24",
+            "wp-1-number": "2",
+            "wp-1-title": "Diffusion",
+            "wp-1-description": "",
+            "wp-1-lead_partner": str(lead.pk),
+            "wp-1-start_month": "3",
+            "wp-1-end_month": "20",
+        }
+    if key == "work_package/1":
+        return reverse("applications:work_package", args=[ref, 1]), {
+            **management("activities", 1, 1),
+            "activities-0-id": str(rows["activity"].pk),
+            "activities-0-title": "Lancement",
+            "activities-0-description": "",
+            "activities-0-start_month": "1",
+            "activities-0-end_month": "2",
+            "activities-0-DELETE": "on",
+            **management("deliverables", 1, 0),
+            "deliverables-0-title": "Guide",
+            "deliverables-0-description": "",
+            "deliverables-0-due_month": "9",
+        }
+    if key == "indicators":
+        indicator = rows["indicator"]
+        return reverse("applications:indicators", args=[ref]), {
+            **management("indicators", 2, 1),
+            "indicators-0-id": str(indicator.pk),
+            "indicators-0-code": indicator.code,
+            "indicators-0-name": indicator.name,
+            "indicators-0-kind": indicator.kind,
+            "indicators-0-unit": indicator.unit,
+            "indicators-0-target_value": "100",
+            "indicators-0-DELETE": "on",
+            "indicators-1-code": "CR02",
+            "indicators-1-name": "Emplois",
+            "indicators-1-kind": "result",
+            "indicators-1-unit": "emplois",
+            "indicators-1-target_value": "12,5",
+        }
+    resource = rows["resource"]
+    return reverse("applications:partner_cofinancing", args=[ref, 2]), {
+        **management("resources", 2, 1),
+        "resources-0-id": str(resource.pk),
+        "resources-0-source": "eu",
+        "resources-0-funder": "",
+        "resources-0-amount": "7 000,00",
+        "resources-0-is_secured": "on",
+        "resources-1-source": "private",
+        "resources-1-funder": "Fondation",
+        "resources-1-amount": "500",
+    }
+
+
+def written(application) -> tuple:
+    """The rows the list sections hold, without their ids."""
+    return (
+        sorted(
+            WorkPackage.objects.filter(application=application).values_list(
+                "number", "title", "description", "lead_partner__number", "start_month", "end_month"
+            )
+        ),
+        sorted(
+            Activity.objects.filter(work_package__application=application).values_list(
+                "work_package__number", "title", "start_month", "end_month"
+            )
+        ),
+        sorted(
+            Deliverable.objects.filter(work_package__application=application).values_list(
+                "work_package__number", "title", "due_month"
+            )
+        ),
+        sorted(
+            Indicator.objects.filter(application=application).values_list(
+                "code", "name", "kind", "unit", "target_value"
+            )
+        ),
+        sorted(
+            Cofinancing.objects.filter(partner__application=application).values_list(
+                "partner__number", "source", "funder", "amount", "is_secured"
+            )
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    ("key", "editor"),
+    [
+        ("work_packages", "alice"),
+        ("work_package/1", "bob"),
+        ("indicators", "alice"),
+        ("cofinancing/2", "bob"),
+    ],
+)
+def test_a_patch_writes_the_rows_the_pages_post_writes(
+    request, client, call, org_a, org_b, alice, dossier, key, editor
+):
+    user = request.getfixturevalue(editor)
+    api_rows = prepared(dossier)
+    other = a_second_dossier(call, org_a, org_b, alice)
+    page_rows = prepared(other)
+    unchanged = written(dossier)
+    url = section_url(dossier, key)
+
+    response = as_user(user).patch(
+        url,
+        {"version": as_user(user).get(url).json()["version"], **api_change(key, api_rows)},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    assert written(dossier) != unchanged
+
+    client.force_login(user)
+    path, data = page_post(key, page_rows, other)
+    version = as_user(user).get(section_url(other, key)).json()["version"]
+    page = client.post(path, {"version": str(version), **data})
+    assert page.status_code == 302, page.content.decode()[:3000]
+    assert written(other) == written(dossier)
