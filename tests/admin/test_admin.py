@@ -9,6 +9,7 @@ import uuid
 from decimal import Decimal
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django import forms
 from django.apps import apps
 from django.contrib import admin
@@ -206,6 +207,20 @@ BUILDERS = {
     "reporting.ProgressReport": f.ProgressReportFactory,
     "reporting.ReportStatusChange": _report_status_change,
     "reporting.GeneratedDocument": _generated_document,
+    # django-axes' login attempts (portal/accounts/lockout.py).
+    "axes.AccessAttempt": lambda: AccessAttempt.objects.create(
+        username=f"guess-{uuid.uuid4().hex[:8]}@example.org",
+        ip_address="192.0.2.1",
+        user_agent="test",
+        failures_since_start=1,
+        attempt_time=timezone.now(),
+    ),
+    "axes.AccessFailureLog": lambda: AccessFailureLog.objects.create(
+        username="guess@example.org", ip_address="192.0.2.1", user_agent="test"
+    ),
+    "axes.AccessLog": lambda: AccessLog.objects.create(
+        username="alice@example.org", ip_address="192.0.2.1", user_agent="test"
+    ),
 }
 
 REGISTERED = sorted(admin.site._registry.items(), key=lambda item: item[0]._meta.label)
