@@ -207,6 +207,8 @@ XLSX_QUERIES = [
     "the officer's calls (the filter set's choices)",
     "the measures of those calls (the filter set's choices)",
     "the assessors of the officer's authorities (the filter set's choices)",
+    "the officer's authorities (the audit event's, audit.services.record_export)",
+    "the audit event written",
     "the dossiers with call, measure, lead, totals and frozen verdict",
     "their assessments, with their assessors",
     "the session saved again (SESSION_SAVE_EVERY_REQUEST): savepoint,",
