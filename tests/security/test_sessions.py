@@ -224,3 +224,12 @@ def test_changing_the_password_keeps_this_session_and_ends_the_others(alice):
     assert list(UserSession.objects.filter(user=alice).values_list("session_key", flat=True)) == [
         session_key(here)
     ]
+
+
+def test_a_login_drops_the_records_of_sessions_that_expired(alice):
+    first = logged_in_client()
+    Session.objects.filter(session_key=session_key(first)).delete()  # expired, cleared
+    second = logged_in_client()
+    assert list(UserSession.objects.filter(user=alice).values_list("session_key", flat=True)) == [
+        session_key(second)
+    ]
