@@ -248,6 +248,8 @@ def _lump_sum_choice(value, form) -> str:
         amount = Decimal(value)
     except (InvalidOperation, ValueError, TypeError):
         return value
+    if not amount.is_finite():
+        return value
     for choice, _label in form.fields["lump_sum"].choices:
         if choice and Decimal(choice) == amount:
             return choice

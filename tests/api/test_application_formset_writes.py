@@ -565,6 +565,11 @@ def test_the_lump_sum_is_one_of_the_calls_amounts_on_lump_sum_calls_only(call, d
         url, {"version": read["version"], "lump_sum": "70000"}, format="json"
     )
     assert set(error(wrong, 400, "invalid")["errors"]) == {"lump_sum"}
+    for nonsense in ("sNaN", "Infinity", 60000.0):
+        refused = as_user(alice).patch(
+            url, {"version": read["version"], "lump_sum": nonsense}, format="json"
+        )
+        assert set(error(refused, 400, "invalid")["errors"]) == {"lump_sum"}
     response = as_user(alice).patch(
         url, {"version": read["version"], "lump_sum": "60000"}, format="json"
     )

@@ -124,6 +124,9 @@ def test_operations_are_ordered_by_reference_unless_asked(api, call, olivia):
     assert references(api.get(OPERATIONS)) == ["OP-1", "OP-2", "OP-3"]
     assert references(api.get(OPERATIONS, {"ordering": "acronym"})) == ["OP-2", "OP-3", "OP-1"]
     assert references(api.get(OPERATIONS, {"ordering": "-reference"})) == ["OP-3", "OP-2", "OP-1"]
+    # Commas naming no field: the list's own order, not a server error.
+    assert references(api.get(OPERATIONS, {"ordering": ",,,"})) == ["OP-1", "OP-2", "OP-3"]
+    assert references(api.get(OPERATIONS, {"ordering": ",acronym,"})) == ["OP-2", "OP-3", "OP-1"]
 
 
 @pytest.mark.parametrize("style", ["page", "cursor"])
