@@ -39,6 +39,7 @@ class AuditEvent(models.Model):
         verbose_name=_("personne"),
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        db_index=False,  # the composite index below starts with it
         null=True,
         blank=True,
         related_name="+",
@@ -53,6 +54,7 @@ class AuditEvent(models.Model):
         verbose_name=_("appel"),
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        db_index=False,  # the composite index below starts with it
         null=True,
         blank=True,
         related_name="+",
@@ -62,6 +64,7 @@ class AuditEvent(models.Model):
         verbose_name=_("autorité"),
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        db_index=False,  # the composite index below starts with it
         null=True,
         blank=True,
         related_name="+",

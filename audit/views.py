@@ -17,7 +17,8 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from review.permissions import calls_for_officer, is_officer
+from calls.models import Call
+from review.permissions import authorities_of
 
 from .choices import AuditAction
 from .forms import JournalFilterForm
@@ -97,13 +98,18 @@ def _decorate(events, *, own_calls: set[int]) -> None:
 @require_GET
 def journal(request):
     """The journal. Its queries are the same in number whatever the number of events
-    (tests/audit/test_journal.py pins them): the officer's role, their calls (the filter's
-    choices), the count, the page's rows with their calls."""
-    if not is_officer(request.user):
+    (tests/audit/test_journal.py pins them): the officer's authorities (none: 404), their
+    calls (the filter's choices), the count, the page's rows with their calls."""
+    authority_ids = list(authorities_of(request.user).values_list("pk", flat=True))
+    if not authority_ids:
         raise Http404
-    calls = list(calls_for_officer(request.user).order_by("-opens_at", "reference"))
+    calls = list(
+        Call.objects.filter(authority_id__in=authority_ids).order_by("-opens_at", "reference")
+    )
     form = JournalFilterForm(request.GET or None, calls=calls)
-    events = filter_events(events_visible_to(request.user), **form.filters()).select_related("call")
+    events = filter_events(
+        events_visible_to(request.user, authority_ids=authority_ids), **form.filters()
+    ).select_related("call")
     page = Paginator(events, PER_PAGE).get_page(request.GET.get("page"))
     _decorate(page.object_list, own_calls={call.pk for call in calls})
     query = request.GET.copy()
