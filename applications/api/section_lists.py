@@ -134,10 +134,23 @@ def _value(instance, name: str, spec: ListSection):
 
 
 def _current_rows(spec: ListSection, formset, names) -> dict[int, dict]:
-    return {
-        form.instance.pk: {name: _value(form.instance, name, spec) for name in names}
-        for form in formset.initial_forms
-    }
+    """The formset's existing rows in the API's terms. The related objects are those the
+    page has already loaded for its choices (no query per row)."""
+    numbers: dict[str, dict] = {}
+    for name, attribute in spec.relations.items():
+        choice = formset.forms[0].fields.get(name) if formset.forms else None
+        if isinstance(choice, InstanceChoiceField):
+            numbers[name] = {obj.pk: getattr(obj, attribute) for obj in choice.objects.values()}
+    rows = {}
+    for form in formset.initial_forms:
+        row = {}
+        for name in names:
+            if name in numbers:
+                row[name] = numbers[name].get(getattr(form.instance, f"{name}_id"))
+            else:
+                row[name] = _value(form.instance, name, spec)
+        rows[form.instance.pk] = row
+    return rows
 
 
 def section_data(spec: ListSection, view: SectionView, key: str) -> dict:

@@ -930,3 +930,28 @@ def test_a_patch_writes_the_rows_the_pages_post_writes(
     page = client.post(path, {"version": str(version), **data})
     assert page.status_code == 302, page.content.decode()[:3000]
     assert written(other) == written(dossier)
+
+
+def test_reading_a_list_costs_the_same_queries_for_2_rows_or_12(dossier, bob):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    partner = dossier.partners.get(number=2)
+    wps = [
+        f.WorkPackageFactory(application=dossier, number=n, lead_partner=partner) for n in (1, 2)
+    ]
+    client = as_user(bob)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(section_url(dossier, "budget/2")).status_code == 200
+            assert client.get(section_url(dossier, "work_packages")).status_code == 200
+        return len(captured)
+
+    for n in range(2):
+        f.BudgetLineFactory(partner=partner, work_package=wps[n % 2])
+    few = queries()
+    for n in range(10):
+        f.BudgetLineFactory(partner=partner, work_package=wps[n % 2])
+        f.WorkPackageFactory(application=dossier, number=n + 3, lead_partner=partner)
+    assert queries() == few
