@@ -31,6 +31,8 @@ from applications.models import (
     Snapshot,
     StatusChange,
 )
+from audit.choices import AuditAction
+from audit.services import record as audit_record
 from calls.models import Call, Measure
 from partners.choices import LegalType, PartnerRole
 from partners.models import ColleagueInvitation, Invitation, Partner, hash_token
@@ -220,6 +222,13 @@ BUILDERS = {
     ),
     "axes.AccessLog": lambda: AccessLog.objects.create(
         username="alice@example.org", ip_address="192.0.2.1", user_agent="test"
+    ),
+    # The audit journal (read-only in the admin), written through its service.
+    "audit.AuditEvent": lambda: audit_record(
+        actor=None,
+        action=AuditAction.LOGIN_FAILED,
+        label=f"guess-{uuid.uuid4().hex[:8]}@example.org",
+        details={"reason": "test"},
     ),
 }
 
