@@ -206,7 +206,8 @@ class ApiClient(HttpUser):
             body = response.json()
             for row in body["results"]:
                 seen = max(seen or row["updated_at"], row["updated_at"])
-            url = body["next"]
+            # ``next`` is absolute (https behind the proxy): follow its path and query here.
+            url = body["next"] and "/" + body["next"].split("://", 1)[1].split("/", 1)[1]
         if seen:
             self.high_water = seen
 
