@@ -355,7 +355,7 @@ def section_save(
     now = now or timezone.now()
     section = section or _section_of_key(key)
     with transaction.atomic():
-        locked = Application.objects.select_for_update().get(pk=application.pk)
+        locked = Application.objects.select_for_update().only("status").get(pk=application.pk)
         if locked.status not in EDITABLE_STATUSES and not (
             locked.status == REOPENED_STATUS and section in reopened_sections(locked)
         ):
@@ -370,10 +370,12 @@ def section_save(
                 _("Ce dossier est à l'état « %(status)s » : il ne peut plus être modifié.")
                 % {"status": locked.get_status_display()}
             )
-        SectionVersion.objects.get_or_create(application=locked, key=key)
-        updated = SectionVersion.objects.filter(
-            application=locked, key=key, version=version
-        ).update(version=F("version") + 1, updated_by=actor, updated_at=now)
+        at_version = SectionVersion.objects.filter(application=locked, key=key, version=version)
+        bump = {"version": F("version") + 1, "updated_by": actor, "updated_at": now}
+        updated = at_version.update(**bump)
+        if not updated and SectionVersion.objects.get_or_create(application=locked, key=key)[1]:
+            # The section's first save: its version row starts at 0.
+            updated = at_version.update(**bump)
         if not updated:
             current = SectionVersion.objects.select_related("updated_by").get(
                 application=locked, key=key

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from .accounts.sessions import session_refresh_seconds
 from .signals import SESSION_ROLES
 
 
@@ -14,6 +15,8 @@ def portal(request):
         "IS_ASSESSOR": "assessor" in roles,
         "PORTAL_NAME": _("Portail des fonds européens"),
         "DEBUG": settings.DEBUG,
-        "SESSION_SECONDS": settings.SESSION_COOKIE_AGE,
+        # The page counts from its own load; the session may have been written up to a
+        # refresh interval before (portal.accounts.middleware): the page counts from then.
+        "SESSION_SECONDS": settings.SESSION_COOKIE_AGE - session_refresh_seconds(),
         "SESSION_WARNING_SECONDS": settings.SESSION_EXPIRY_WARNING_SECONDS,
     }

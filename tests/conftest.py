@@ -23,6 +23,12 @@ from . import factories as f
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
+def pytest_collection_modifyitems(session, config, items):
+    """The tests that restart PostgreSQL or Redis run last, so that no other test meets the
+    outage (or a connection it broke)."""
+    items.sort(key=lambda item: item.get_closest_marker("disrupts_services") is not None)
+
+
 def require(condition: bool, reason: str) -> None:
     """Skip on a developer's laptop when a service is missing; fail in CI, where every
     service must be there."""

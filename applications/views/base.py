@@ -93,6 +93,11 @@ class SectionView(DossierMixin, View):
     template_name: str = ""
     form_template: str = ""
     oob_templates: tuple[str, ...] = ("applications/_checklist_oob.html",)
+    # The section's free texts: no eligibility rule reads them, and the completion marks
+    # read only whether they are filled. An autosave that changes only these, filling or
+    # emptying none, leaves the checklist and the menu as they were: it answers with the
+    # status alone, without reading them again (they were half of an autosave's cost).
+    free_text_fields: frozenset[str] = frozenset()
 
     def version_key(self) -> str:
         return self.section
@@ -119,6 +124,21 @@ class SectionView(DossierMixin, View):
 
     def extra_context(self) -> dict:
         return {}
+
+    def layout_unchanged_by(self, forms: dict) -> bool:
+        """Whether saving these (valid) forms can change neither the checklist nor the menu:
+        only free texts changed, and none went from empty to filled or back."""
+        if not self.free_text_fields:
+            return False
+        for form in forms.values():
+            if hasattr(form, "management_form"):
+                return False
+            for name in form.changed_data:
+                if name not in self.free_text_fields:
+                    return False
+                if bool(form.initial.get(name)) != bool(form.cleaned_data.get(name)):
+                    return False
+        return True
 
     def read_only_reason(self) -> str:
         if not self.access.is_editable:
@@ -174,6 +194,7 @@ class SectionView(DossierMixin, View):
                 return self._respond_unsaved(forms)
             return self._respond_form(forms, status=STATUS_INVALID)
         structural = self.structural_change(forms)
+        layout_unchanged = self.layout_unchanged_by(forms)
         try:
             new_version = section_save(
                 application=self.application,
@@ -203,6 +224,8 @@ class SectionView(DossierMixin, View):
                 return self._respond_form(
                     self.build_forms(), status=200, version=new_version, saved_at=saved_at
                 )
+            if layout_unchanged:
+                return self._respond_status(new_version, saved_at, layout=False)
             return self._respond_status(new_version, saved_at)
         messages.success(request, _("Section enregistrée à %(time)s.") % {"time": saved_at})
         return HttpResponseRedirect(self.success_url())
@@ -254,7 +277,16 @@ class SectionView(DossierMixin, View):
         )
         return HttpResponse(body)
 
-    def _respond_status(self, version: int, saved_at: str) -> HttpResponse:
+    def _respond_status(self, version: int, saved_at: str, *, layout: bool = True) -> HttpResponse:
+        """The autosave's answer: the status and the new version; with ``layout``, the
+        checklist, the menu and the section's other blocks again (out of band)."""
+        if not layout:
+            context = {"version": version, "saved_at": saved_at}
+            return HttpResponse(
+                render_to_string(
+                    "applications/_autosave_status.html", context, request=self.request
+                )
+            )
         context = {
             **self.layout_context(),
             **self.extra_context(),

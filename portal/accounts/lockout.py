@@ -30,6 +30,8 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 
+from portal.network import client_address
+
 
 def attempted_email(request, credentials: dict | None = None) -> str | None:
     """The address a login attempt was made for (``AXES_USERNAME_CALLABLE``): from the
@@ -44,19 +46,6 @@ def attempted_email(request, credentials: dict | None = None) -> str | None:
     if not isinstance(value, str) or not value.strip():
         return None
     return value.strip().lower()
-
-
-def client_ip(request) -> str | None:
-    """The client's address (``AXES_CLIENT_IP_CALLABLE``), as the API's throttles read it:
-    behind ``API_NUM_PROXIES`` proxies, from X-Forwarded-For; else the peer's address."""
-    meta = request.META
-    num_proxies = settings.REST_FRAMEWORK.get("NUM_PROXIES")
-    forwarded = meta.get("HTTP_X_FORWARDED_FOR")
-    if num_proxies and forwarded:
-        addresses = [address.strip() for address in forwarded.split(",") if address.strip()]
-        if addresses:
-            return addresses[-min(num_proxies, len(addresses))]
-    return meta.get("REMOTE_ADDR") or None
 
 
 def _failures(attempts) -> int:
@@ -106,7 +95,7 @@ def locked_until(request, credentials: dict | None = None) -> datetime:
     email = attempted_email(request, credentials)
     ip_address = getattr(request, "axes_ip_address", None)
     if ip_address is None and request is not None:
-        ip_address = client_ip(request)
+        ip_address = client_address(request)
     recent = _recent(request)
     by_address = recent.filter(username=email)
     if email and _failures(by_address) >= settings.LOGIN_FAILURES_PER_ACCOUNT:

@@ -4,24 +4,34 @@ from __future__ import annotations
 
 import time
 
+from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from .lockout import client_ip
+from portal.network import client_address
 from .models import UserSession
 
 # The instant of the login (seconds since the epoch), kept in the session for the
 # absolute timeout (portal.accounts.middleware).
 SESSION_LOGIN_AT = "portal_login_at"
+# The instant the session was last written, for the idle timeout's refresh.
+SESSION_REFRESHED_AT = "portal_refreshed_at"
+
+
+def session_refresh_seconds() -> int:
+    """How often a signed-in person's activity writes their session again (which moves its
+    idle expiry): ``SESSION_REFRESH_SECONDS``, and never more than a tenth of the idle
+    timeout, so that a short timeout is still extended by every request."""
+    return max(0, min(settings.SESSION_REFRESH_SECONDS, settings.SESSION_COOKIE_AGE // 10))
 
 
 def session_record(*, user, request) -> None:
     """At login: note the instant in the session and record the session against the
     account (its key, the IP and browser it came from); rows of the account's sessions
     that no longer exist (expired, deleted) are dropped on the way."""
-    request.session[SESSION_LOGIN_AT] = int(time.time())
+    request.session[SESSION_LOGIN_AT] = request.session[SESSION_REFRESHED_AT] = int(time.time())
     session_remember(user=user, request=request)
 
 
@@ -37,7 +47,7 @@ def session_remember(*, user, request) -> None:
         session_key=session.session_key,
         defaults={
             "user": user,
-            "ip_address": client_ip(request),
+            "ip_address": client_address(request),
             "user_agent": request.META.get("HTTP_USER_AGENT", "")[:255],
         },
     )

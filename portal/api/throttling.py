@@ -8,13 +8,20 @@ from __future__ import annotations
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 
+from portal.network import client_address
+
 
 class SettingsRateMixin:
     """The rate read from the settings when the request is throttled, not when the module
-    was imported (DRF's default), so that a changed setting takes effect."""
+    was imported (DRF's default), so that a changed setting takes effect; the client's
+    address as the rest of the portal reads it (``portal.network``, behind
+    ``TRUSTED_PROXY_COUNT`` proxies), not by DRF's own ``NUM_PROXIES``."""
 
     def get_rate(self):
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def get_ident(self, request):
+        return client_address(request) or request.META.get("REMOTE_ADDR", "")
 
 
 class AnonymousThrottle(SettingsRateMixin, AnonRateThrottle):

@@ -64,6 +64,61 @@ def test_an_htmx_autosave_answers_with_the_status_and_new_version(client, alice,
     assert 'id="checklist"' in html and 'hx-swap-oob="true"' in html
 
 
+def _context(version, **changes):
+    data = {"version": str(version), "context": "Le territoire.", "objectives": "Des emplois."}
+    data.update(changes)
+    return data
+
+
+def test_typing_in_free_texts_answers_with_the_status_alone(
+    client, alice, dossier, django_assert_num_queries
+):
+    """Context and objectives are read by no eligibility rule, and by the menu only for
+    being filled: while someone types in them, an autosave neither reads nor sends the
+    checklist and the menu again."""
+    client.force_login(alice)
+    first = client.post(_url("context", dossier), _context(0), **HTMX).content.decode()
+    # Filled for the first time: the menu's mark changes, the layout comes along.
+    assert 'id="dossier-menu"' in first and 'id="checklist"' in first
+    assert "dossier-menu__item--complete" in first
+    client.get(_url("context", dossier))  # the session and the call's facts are warm
+    # session, user, dossier, partners; savepoint, the locked dossier, the section's
+    # version (read, compare-and-set), the columns, updated_at, release.
+    with django_assert_num_queries(11):
+        response = client.post(
+            _url("context", dossier), _context(1, context="Le territoire, ses besoins."), **HTMX
+        )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Enregistré à" in html
+    assert 'id="id_version" value="2" hx-swap-oob="true"' in html
+    assert 'id="dossier-menu"' not in html and 'id="checklist"' not in html
+    dossier.refresh_from_db()
+    assert dossier.context == "Le territoire, ses besoins."
+
+
+def test_emptying_a_free_text_sends_the_menu_again_with_its_mark(client, alice, dossier):
+    client.force_login(alice)
+    client.post(_url("context", dossier), _context(0), **HTMX)
+    html = client.post(_url("context", dossier), _context(1, objectives=""), **HTMX).content
+    html = html.decode()
+    assert 'id="dossier-menu"' in html and 'hx-swap-oob="true"' in html
+    assert 'id="checklist"' in html
+    menu = html[html.index('id="dossier-menu"') :]
+    context_item = menu[: menu.index(_url("context", dossier))].rsplit("<li", 1)[1]
+    assert "dossier-menu__item--complete" not in context_item
+
+
+def test_a_section_that_rules_read_always_sends_the_checklist_again(client, alice, dossier):
+    """The dates are read by the duration rule: each autosave of them refreshes it."""
+    client.force_login(alice)
+    client.post(_url("identification", dossier), _identification(0), **HTMX)
+    html = client.post(
+        _url("identification", dossier), _identification(1, end_date="2028-07-31"), **HTMX
+    ).content.decode()
+    assert 'id="checklist"' in html and 'id="dossier-menu"' in html
+
+
 def test_a_second_editor_from_the_same_version_gets_a_conflict_and_nothing_is_lost(
     client, alice, dossier, org_a
 ):
@@ -230,7 +285,8 @@ def test_the_keep_alive_extends_the_session(client, alice):
 def test_pages_carry_the_session_length_for_the_expiry_warning(client, alice, dossier, settings):
     client.force_login(alice)
     html = client.get(_url("identification", dossier)).content.decode()
-    assert f'data-session-seconds="{settings.SESSION_COOKIE_AGE}"' in html
+    seconds = settings.SESSION_COOKIE_AGE - settings.SESSION_REFRESH_SECONDS
+    assert f'data-session-seconds="{seconds}"' in html
     assert 'id="session-warning"' in html
 
 
@@ -251,7 +307,7 @@ def _with_partners(dossier, count):
         )
 
 
-EXPECTED_QUERIES = {"overview": 16, "identification": 16, "context": 15, "priorities": 19}
+EXPECTED_QUERIES = {"overview": 13, "identification": 13, "context": 12, "priorities": 16}
 
 
 @pytest.mark.parametrize("name", ["overview", "identification", "context", "priorities"])
@@ -271,8 +327,8 @@ def test_query_counts_are_the_same_for_2_and_20_partners(
     assert len(two) == len(twenty), [q["sql"] for q in twenty.captured_queries]
     # session, user, dossier, partners, measures, 4 eligibility facts, the section counts, the
     # required document types and the attachments joined,
-    # (the priorities and target groups lists on their page), the section's version, and the
-    # session saved again with its new expiry (savepoint, update, release).
+    # (the priorities and target groups lists on their page), the section's version. The
+    # session is not written again: once a minute (portal.accounts.middleware).
     assert len(two) == EXPECTED_QUERIES[name]
 
 

@@ -631,9 +631,6 @@ QUEUE_QUERIES = [
     "the page's ids (filters, sort, offset: nothing else computed)",
     "the page's dossiers by id, with call, measure, lead, totals and frozen verdict",
     "the assessments of the page's dossiers, with their assessors",
-    "the session saved again (SESSION_SAVE_EVERY_REQUEST): savepoint,",
-    "update,",
-    "release",
 ]
 
 

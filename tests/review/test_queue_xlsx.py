@@ -211,9 +211,6 @@ XLSX_QUERIES = [
     "the audit event written",
     "the dossiers with call, measure, lead, totals and frozen verdict",
     "their assessments, with their assessors",
-    "the session saved again (SESSION_SAVE_EVERY_REQUEST): savepoint,",
-    "update,",
-    "release",
 ]
 
 

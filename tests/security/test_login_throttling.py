@@ -140,7 +140,7 @@ def test_many_ips_together_lock_the_address_at_the_higher_limit(alice, settings)
 
 
 def test_behind_a_proxy_the_client_address_is_the_forwarded_one(alice, settings):
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    settings.TRUSTED_PROXY_COUNT = 1
     proxy = {"REMOTE_ADDR": "192.0.2.1"}
     fail(Client(**proxy), ALICE, 5, HTTP_X_FORWARDED_FOR="198.51.100.1")
     assert AccessAttempt.objects.get(username=ALICE).ip_address == "198.51.100.1"

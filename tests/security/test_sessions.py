@@ -1,5 +1,6 @@
 """Sessions: a new key at login (the one from before is dead); an idle timeout (Django's
-SESSION_COOKIE_AGE, extended by every request) and an absolute one (whatever the
+SESSION_COOKIE_AGE, extended by a signed-in person's requests, the session being written
+again at most once a minute) and an absolute one (whatever the
 activity, SESSION_ABSOLUTE_SECONDS after logging in); every session of an account ended,
 with its API token, when the account is disabled; changing the password ends the others."""
 
@@ -12,13 +13,15 @@ from datetime import timedelta
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.sessions.models import Session
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from portal.accounts.models import UserSession
-from portal.accounts.sessions import SESSION_LOGIN_AT
+from portal.accounts.sessions import SESSION_LOGIN_AT, SESSION_REFRESHED_AT
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -94,16 +97,59 @@ def test_an_idle_session_ends_after_the_idle_time(alice):
     assert response["Location"].startswith("/connexion/")
 
 
-def test_each_request_pushes_the_idle_end_further(alice):
-    client = logged_in_client()
-    key = session_key(client)
-    Session.objects.filter(session_key=key).update(
+def age_refresh(client, seconds: int) -> None:
+    """As if the session was last written ``seconds`` ago."""
+    session = client.session
+    session[SESSION_REFRESHED_AT] = int(time.time()) - seconds
+    session.save()
+    Session.objects.filter(session_key=session.session_key).update(
         expire_date=timezone.now() + timedelta(minutes=1)
     )
+
+
+def test_a_request_after_the_refresh_interval_pushes_the_idle_end_further(alice):
+    client = logged_in_client()
+    assert django_settings.SESSION_REFRESH_SECONDS == 60
+    age_refresh(client, 61)
     assert is_logged_in(client)
-    expiry = Session.objects.get(session_key=key).expire_date
+    expiry = Session.objects.get(session_key=session_key(client)).expire_date
     expected = timezone.now() + timedelta(seconds=django_settings.SESSION_COOKIE_AGE)
-    assert abs((expiry - expected).total_seconds()) < 60
+    assert abs((expiry - expected).total_seconds()) < 5
+    # The cookie says the same.
+    assert client.cookies[django_settings.SESSION_COOKIE_NAME]["max-age"] == (
+        django_settings.SESSION_COOKIE_AGE
+    )
+
+
+def test_requests_within_the_refresh_interval_do_not_write_the_session(alice):
+    """An autosave every few seconds does not write the session each time: once a minute."""
+    client = logged_in_client()
+    age_refresh(client, 30)
+    before = Session.objects.get(session_key=session_key(client)).expire_date
+    with CaptureQueriesContext(connection) as captured:
+        assert is_logged_in(client)
+    sessions_read = [q["sql"] for q in captured.captured_queries if "django_session" in q["sql"]]
+    assert len(sessions_read) == 1 and sessions_read[0].startswith("SELECT")
+    assert Session.objects.get(session_key=session_key(client)).expire_date == before
+    assert django_settings.SESSION_COOKIE_NAME not in client.get(ACCOUNT).cookies
+
+
+def test_a_short_idle_timeout_is_extended_by_every_request(alice, settings):
+    """The refresh interval is at most a tenth of the idle timeout."""
+    settings.SESSION_COOKIE_AGE = 300
+    client = logged_in_client()
+    age_refresh(client, 30)
+    assert is_logged_in(client)
+    expiry = Session.objects.get(session_key=session_key(client)).expire_date
+    assert expiry > timezone.now() + timedelta(seconds=290)
+
+
+def test_the_pages_count_the_idle_time_from_the_last_possible_write(alice):
+    """The warning is never late: the page counts from a refresh interval before it."""
+    client = logged_in_client()
+    html_page = client.get(ACCOUNT).content.decode()
+    seconds = django_settings.SESSION_COOKIE_AGE - django_settings.SESSION_REFRESH_SECONDS
+    assert f'data-session-seconds="{seconds}"' in html_page
 
 
 # --- absolute timeout ------------------------------------------------------------------------
