@@ -244,11 +244,14 @@ def restart_postgresql() -> None:
 REDIS_OUTAGE_SECONDS = 10
 
 
-def restart_redis() -> None:
+def restart_redis(while_away=None) -> None:
     subprocess.run(
         ["redis-cli", "-h", "127.0.0.1", "-p", "6379", "shutdown", "nosave"], check=False
     )
-    time.sleep(REDIS_OUTAGE_SECONDS)
+    away_since = time.monotonic()
+    if while_away is not None:
+        while_away()
+    time.sleep(max(0.0, REDIS_OUTAGE_SECONDS - (time.monotonic() - away_since)))
     subprocess.run(
         [
             "redis-server",
@@ -274,6 +277,7 @@ class Fault(threading.Thread):
         super().__init__(daemon=True)
         self.kind, self.at, self.env, self.args, self.processes = kind, at, env, args, processes
         self.window: tuple[float, float] | None = None
+        self.asked_while_away: list[int] = []
 
     def run(self):
         time.sleep(self.at)
@@ -281,13 +285,73 @@ class Fault(threading.Thread):
         if self.kind == "postgres":
             restart_postgresql()
         elif self.kind == "redis":
-            restart_redis()
+            restart_redis(while_away=self.ask_documents)
         elif self.kind == "worker":
             stop(self.processes["worker"], signal.SIGKILL)
             self.processes["worker"] = worker(self.env, self.args, "worker-2")
         # The window a 503 is allowed in: the outage, and a few seconds for the requests
         # it held up.
         self.window = (started, time.time() + 10)
+
+    def ask_documents(self, count: int = 2) -> None:
+        """An officer asks for PDFs of dossiers that have none yet, while the broker is
+        away (locust's officers may or may not ask in those seconds): each must be made
+        once it is back. Their ids go to ``self.asked_while_away``."""
+        import re
+
+        import psycopg
+        import requests
+
+        world = json.loads((self.args.out / "world.json").read_text())
+        with psycopg.connect(self.env["DATABASE_URL"]) as connection:
+            references = [
+                row[0]
+                for row in connection.execute(
+                    "SELECT reference FROM applications_application a WHERE status <> 'draft' "
+                    "AND NOT EXISTS (SELECT 1 FROM reporting_generateddocument d "
+                    "WHERE d.application_id = a.id) ORDER BY reference DESC LIMIT %s",
+                    [count],
+                ).fetchall()
+            ]
+        base = f"http://127.0.0.1:{self.args.port}"
+        origin = f"https://127.0.0.1:{self.args.port}"
+        session = requests.Session()
+        session.headers["X-Forwarded-Proto"] = "https"
+
+        def insecure():
+            for cookie in session.cookies:
+                cookie.secure = False
+
+        def token(html):
+            return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+
+        page = session.get(base + "/connexion/", timeout=30)
+        insecure()
+        session.post(
+            base + "/connexion/",
+            {
+                "csrfmiddlewaretoken": token(page.text),
+                "username": world["officers"][0]["email"],
+                "password": world["password"],
+            },
+            headers={"Origin": origin, "Referer": origin + "/connexion/"},
+            timeout=30,
+        )
+        insecure()
+        csrf = token(session.get(base + world["queue_url"], timeout=30).text)
+        insecure()
+        for reference in references:
+            response = session.post(
+                base + "/documents/demander/",
+                {"csrfmiddlewaretoken": csrf, "kind": "dossier", "reference": reference},
+                headers={"Origin": origin, "Referer": origin + world["queue_url"]},
+                timeout=30,
+                allow_redirects=False,
+            )
+            insecure()
+            made = re.search(r"/documents/(\d+)/", response.headers.get("Location", ""))
+            if made:
+                self.asked_while_away.append(int(made.group(1)))
 
 
 # --- figures --------------------------------------------------------------------------------
@@ -317,18 +381,16 @@ def by_status(requests) -> dict[int, int]:
     return statuses
 
 
-def documents_asked_between(env, window) -> dict[str, int]:
-    """The states of the documents asked inside the fault's window."""
+def documents_states(env, ids: list[int]) -> dict[str, int]:
+    """The states of these documents, by state."""
     import psycopg
-    from datetime import datetime, timezone
 
-    start, end = (datetime.fromtimestamp(t, timezone.utc) for t in window)
     with psycopg.connect(env["DATABASE_URL"]) as connection:
         return dict(
             connection.execute(
                 "SELECT status, count(*) FROM reporting_generateddocument "
-                "WHERE requested_at BETWEEN %s AND %s GROUP BY status",
-                [start, end],
+                "WHERE id = ANY(%s) GROUP BY status",
+                [ids],
             ).fetchall()
         )
 
@@ -445,7 +507,8 @@ def main(argv=None) -> int:
         for code, path, when in answered
         if window and code == 200 and path.endswith("/contexte/") and when > window[1]
     )
-    in_window = documents_asked_between(env, window) if window else {}
+    asked_while_away = fault.asked_while_away if fault else []
+    in_window = documents_states(env, asked_while_away) if asked_while_away else {}
     total = next(row for row in stats if row["Name"] == "Aggregated")
     autosave = next((row for row in stats if row["Name"] == "autosave"), None)
     server_errors = sum(n for code, n in statuses.items() if code >= 500 and code != 503)
@@ -465,7 +528,7 @@ def main(argv=None) -> int:
         print(
             f"fault {args.fault}: {statuses.get(503, 0)} answered 503 (outside its window: "
             f"{unavailable_outside}); {saves_after} requests on the dossiers' sections after "
-            f"it; documents asked during it, by state: {in_window}"
+            f"it; documents asked while Redis was away {asked_while_away}, by state: {in_window}"
         )
 
     goals = {
@@ -496,7 +559,8 @@ def main(argv=None) -> int:
         "after_fault": {
             "unavailable_outside_window": unavailable_outside,
             "section_requests_after": saves_after,
-            "documents_asked_during": in_window,
+            "documents_asked_while_away": asked_while_away,
+            "their_states": in_window,
         }
         if window
         else None,

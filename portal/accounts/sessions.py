@@ -11,6 +11,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from portal.network import client_address
+
 from .models import UserSession
 
 # The instant of the login (seconds since the epoch), kept in the session for the

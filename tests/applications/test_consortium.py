@@ -561,13 +561,14 @@ def _with_partners(call, org_a, alice, count):
 # The consortium page, warm (the call's facts cached by the engine): session and user (2);
 # the dossier with its call, its partners with their organisations (2); the invitations
 # waiting, with who sent them (1); the eligibility engine's reads of the dossier (5); the
-# side menu's counts and the call's per-partner document types (2); the session saved, in a
-# savepoint (3). The layout's share (menu, checklist) belongs to dossier_base's owners: when
-# it changes, these numbers change with it, never with the number of partners.
-CONSORTIUM_QUERIES = 15
-# A partner's page: the same without the invitations (14), plus the section's version (1)
+# side menu's counts and the call's per-partner document types (2). (The session is written
+# again once a minute, not here.) The layout's share (menu, checklist) belongs to
+# dossier_base's owners: when it changes, these numbers change with it, never with the
+# number of partners.
+CONSORTIUM_QUERIES = 12
+# A partner's page: the same without the invitations (11), plus the section's version (1)
 # and who signed the commitment letter (1).
-PARTNER_QUERIES = 16
+PARTNER_QUERIES = 13
 
 
 def test_the_consortium_page_runs_the_same_queries_for_2_and_20_partners(

@@ -295,8 +295,8 @@ def test_the_copy_page_runs_the_same_queries_for_2_and_for_20_partners(client, a
     assert count() == with_two
     # session, user; dossier and partners (2); menu counts; the checklist (12, cold);
     # open calls (whether any; the first choice, for the required attribute; the choices:
-    # 3); the session saved (3)
-    assert with_two == 24
+    # 3)
+    assert with_two == 21
     assert Partner.objects.filter(application=full).count() == 20
 
 

@@ -483,9 +483,9 @@ def test_two_saves_of_a_plan_from_the_same_version_conflict(client, bob, dossier
 
 # Every dossier page: the session and the user (2); the dossier with its call, its partners
 # with their organisations (2); the eligibility checklist with the call's facts cached (5);
-# the menu's marks (2: the counts, the call's required documents); the session saved (3:
-# savepoint, update, release). A section page with a form reads its version too (1).
-LAYOUT_QUERIES = 14
+# the menu's marks (2: the counts, the call's required documents). A section page with a
+# form reads its version too (1). (The session is written again once a minute, not here.)
+LAYOUT_QUERIES = 11
 
 
 def _grow(dossier, n_partners: int, n_lines: int) -> None:

@@ -321,8 +321,8 @@ def test_the_submit_page_runs_the_same_queries_for_2_and_for_20_partners(client,
     with_twenty = _count_queries(client, _url("submit", ready))
     assert with_twenty == with_two
     # session, user; dossier and partners (2); menu counts; the checklist (12, cold);
-    # budget overview; latest snapshot; the session saved (3)
-    assert with_two == 23
+    # budget overview; latest snapshot
+    assert with_two == 20
 
 
 # --- withdraw -----------------------------------------------------------------------------
@@ -389,7 +389,6 @@ def test_the_withdraw_page_runs_the_same_queries_for_2_and_for_20_partners(clien
     with_two = _count_queries(client, _url("withdraw", dossier))
     _with_partners(dossier, 20)
     assert _count_queries(client, _url("withdraw", dossier)) == with_two
-    # session, user; dossier and partners (2); menu counts; the checklist (12, cold);
-    # the session saved (3)
-    assert with_two == 21
+    # session, user; dossier and partners (2); menu counts; the checklist (12, cold)
+    assert with_two == 18
     assert Partner.objects.filter(application=dossier).count() == 20

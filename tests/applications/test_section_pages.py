@@ -82,9 +82,9 @@ def test_typing_in_free_texts_answers_with_the_status_alone(
     assert 'id="dossier-menu"' in first and 'id="checklist"' in first
     assert "dossier-menu__item--complete" in first
     client.get(_url("context", dossier))  # the session and the call's facts are warm
-    # session, user, dossier, partners; savepoint, the locked dossier, the section's
-    # version (read, compare-and-set), the columns, updated_at, release.
-    with django_assert_num_queries(11):
+    # session, user, dossier, partners; savepoint, the locked dossier's state, the
+    # section's version (compare-and-set), the columns, updated_at, release.
+    with django_assert_num_queries(10):
         response = client.post(
             _url("context", dossier), _context(1, context="Le territoire, ses besoins."), **HTMX
         )

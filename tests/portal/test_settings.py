@@ -31,6 +31,7 @@ print(json.dumps({
     "hosts": settings.ALLOWED_HOSTS,
     "email_backend": settings.EMAIL_BACKEND,
     "db_options": settings.DATABASES["default"].get("OPTIONS", {}),
+    "conn_max_age": settings.DATABASES["default"]["CONN_MAX_AGE"],
 }))
 """
 
@@ -156,7 +157,33 @@ def test_postgresql_connections_run_without_jit_unless_asked():
     """The queue's per-dossier totals made the JIT compile longer than the query ran."""
     url = "postgres://portal:secret@db.example.org:5432/portal"
     values = json.loads(load_settings(DATABASE_URL=url).stdout)
-    assert values["db_options"] == {"options": "-c jit=off"}
+    assert values["db_options"]["options"] == "-c jit=off"
     values = json.loads(load_settings(DATABASE_URL=url, DATABASE_JIT="on").stdout)
-    assert values["db_options"] == {}
+    assert "options" not in values["db_options"]
     assert json.loads(load_settings().stdout)["db_options"] == {}
+
+
+def test_postgresql_statements_are_bound_and_prepared_by_the_server_unless_asked():
+    """A page's joins are planned once per connection (prepared after five runs); behind
+    PgBouncer in transaction mode, prepared statements are turned off."""
+    url = "postgres://portal:secret@db.example.org:5432/portal"
+    options = json.loads(load_settings(DATABASE_URL=url).stdout)["db_options"]
+    assert options["server_side_binding"] is True
+    assert options["prepare_threshold"] == 5
+    off = load_settings(DATABASE_URL=url, DATABASE_SERVER_SIDE_BINDING="false").stdout
+    assert "server_side_binding" not in json.loads(off)["db_options"]
+
+
+def test_a_deployment_keeps_its_database_connections_and_debug_does_not():
+    """runserver opens a thread per request: a kept connection would be one per thread."""
+    url = "postgres://portal:secret@db.example.org:5432/portal"
+    deployed = {
+        "DATABASE_URL": url,
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": "k" * 60,
+        "DJANGO_ALLOWED_HOSTS": "portal.example.org",
+    }
+    assert json.loads(load_settings(**deployed).stdout)["conn_max_age"] == 600
+    assert json.loads(load_settings(DATABASE_URL=url).stdout)["conn_max_age"] == 0
+    kept = load_settings(**deployed, DATABASE_CONN_MAX_AGE="60").stdout
+    assert json.loads(kept)["conn_max_age"] == 60

@@ -34,7 +34,7 @@ from review.assessment import (
 from tests import factories as f
 
 PASSWORD = "correct-horse-battery"
-ASSESS_QUERIES = 11
+ASSESS_QUERIES = 8
 
 # --- helpers shared with test_decision ------------------------------------------------------
 
@@ -597,6 +597,6 @@ def test_the_assess_page_takes_the_same_queries_for_a_small_and_a_large_dossier(
         counts.append(_assess_page_queries(client, mine))
     # session, user, the assessment with its dossier, call and authority (the assessor's
     # authorities as a subquery), criteria, own scores, the other submitted assessments and
-    # their scores (prefetch), the latest snapshot, and the session's update (savepoint,
-    # update, release).
+    # their scores (prefetch), the latest snapshot (the session is written again once a
+    # minute, not here).
     assert counts == [ASSESS_QUERIES, ASSESS_QUERIES], counts

@@ -407,7 +407,7 @@ def _ranking_queries(client, call, olivia):
     return len(queries)
 
 
-RANKING_QUERIES = 11
+RANKING_QUERIES = 8
 
 
 def test_the_ranking_takes_the_same_queries_for_5_and_for_30_dossiers(
@@ -424,8 +424,8 @@ def test_the_ranking_takes_the_same_queries_for_5_and_for_30_dossiers(
         counts.append(_ranking_queries(client, call, olivia))
     # session, user, the call (its authority's officers as a subquery), criteria, the
     # dossiers with their decisions, the submitted scores, the latest snapshots, the live EU
-    # co-financing of dossiers without a snapshot, and the session's update (savepoint,
-    # update, release).
+    # co-financing of dossiers without a snapshot (the session is written again once a
+    # minute, not here).
     assert counts == [RANKING_QUERIES, RANKING_QUERIES], counts
 
 

@@ -26,10 +26,10 @@ pytestmark = pytest.mark.django_db
 # session, user, the dossier (narrowed to the officer's authorities), its versions, the
 # engine's facts (4), the call's rules, the screenings, the clarification requests, the
 # document types named in the version, the files still joined, the history, the partners'
-# commitments, the assessments, the decision, and the session saved again (savepoint, update,
-# release). The priorities, target groups and measure named in the version add one query
+# commitments, the assessments, the decision (the session is written again once a minute,
+# not here). The priorities, target groups and measure named in the version add one query
 # each when the dossier has some.
-EXPECTED_DOSSIER_QUERIES = 21
+EXPECTED_DOSSIER_QUERIES = 18
 
 
 def _url(application):
