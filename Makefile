@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test venv migrate data lint format bench lock messages clean
+.PHONY: demo test venv migrate data lint format bench load lock messages clean
 
 # The virtual environment, installed from the committed lock; reinstalled only when the
 # lock changes, so a second `make demo` reuses it.
@@ -54,6 +54,15 @@ bench: venv
 		exit $$status; \
 	else echo "no benchmark yet"; fi
 
+# The load scenario (load/run.py, README "How it holds up"): the portal on gunicorn with its
+# production settings, PostgreSQL (LOAD_DATABASE_URL, a database of its own, recreated) and
+# Redis (LOAD_BROKER_URL), a worker and beat; locust headless for 10 minutes with 200
+# applicants, 20 officers and 10 API clients. LOAD_ARGS="--fault postgres" and the like.
+LOAD_ARGS ?=
+
+load: venv
+	$(BIN)/python load/run.py $(LOAD_ARGS)
+
 # Re-pin the dependencies after editing pyproject.toml.
 lock: venv
 	$(BIN)/python -m pip install --quiet pip-tools
@@ -62,7 +71,7 @@ lock: venv
 
 # Extract and compile the interface's translations (needs GNU gettext).
 messages: venv
-	$(BIN)/python manage.py makemessages -l nl -l en --ignore=.venv --ignore=var
+	$(BIN)/python manage.py makemessages -l nl -l en --ignore=.venv --ignore=var --ignore=bench --ignore=load
 	$(BIN)/python manage.py compilemessages --ignore=.venv
 
 clean:

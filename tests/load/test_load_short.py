@@ -107,3 +107,33 @@ def test_a_minute_of_load_with_redis_away_loses_no_document(tmp_path, _reconnect
     after = report["after_fault"]
     assert len(after["documents_asked_while_away"]) == 2, after
     assert after["their_states"] == {"done": 2}, after
+
+
+def test_make_load_runs_the_ten_minute_scenario_with_its_arguments():
+    """``make load`` is the 10-minute form (load/run.py's defaults: 200/20/10), and passes
+    LOAD_ARGS on (a fault, fewer users)."""
+    import subprocess
+
+    plain = subprocess.run(
+        ["make", "-n", "load"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert plain[-1].strip() == ".venv/bin/python load/run.py"
+    faulty = subprocess.run(
+        ["make", "-n", "load", "LOAD_ARGS=--fault postgres --minutes 1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    assert faulty[-1].strip() == ".venv/bin/python load/run.py --fault postgres --minutes 1"
+    sys.path.insert(0, str(ROOT / "load"))
+    import run
+
+    defaults = run.parse_args([])
+    assert (defaults.minutes, defaults.applicants, defaults.officers, defaults.api_clients) == (
+        10,
+        200,
+        20,
+        10,
+    )
+    assert defaults.latency_goal is True
