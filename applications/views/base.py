@@ -224,9 +224,7 @@ class SectionView(DossierMixin, View):
                 return self._respond_form(
                     self.build_forms(), status=200, version=new_version, saved_at=saved_at
                 )
-            if layout_unchanged:
-                return self._respond_status(new_version, saved_at, layout=False)
-            return self._respond_status(new_version, saved_at)
+            return self._respond_status(new_version, saved_at, layout=not layout_unchanged)
         messages.success(request, _("Section enregistrée à %(time)s.") % {"time": saved_at})
         return HttpResponseRedirect(self.success_url())
 

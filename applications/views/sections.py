@@ -48,7 +48,7 @@ class ContextView(SectionView):
     section = sections.CONTEXT
     template_name = "applications/sections/context.html"
     form_template = "applications/sections/_context_form.html"
-    free_text_fields = frozenset({"context", "objectives", "cross_border_added_value"})
+    free_text_fields = frozenset(ContextForm.Meta.fields)  # all three are free texts
 
     def build_forms(self, data=None, files=None):
         return {"form": ContextForm(data, instance=self.application)}
