@@ -16,6 +16,7 @@ connections after them."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -114,17 +115,23 @@ def test_make_load_runs_the_ten_minute_scenario_with_its_arguments():
     LOAD_ARGS on (a fault, fewer users)."""
     import subprocess
 
-    plain = subprocess.run(
-        ["make", "-n", "load"], cwd=ROOT, capture_output=True, text=True, check=True
-    ).stdout.splitlines()
+    # Under ``make test`` the environment carries the outer make's MAKELEVEL and MAKEFLAGS,
+    # and a nested make then prints "Entering/Leaving directory": run it as from a shell.
+    env = {k: v for k, v in os.environ.items() if k not in {"MAKELEVEL", "MAKEFLAGS", "MFLAGS"}}
+
+    def dry_run(*args):
+        return subprocess.run(
+            ["make", "--no-print-directory", "-n", "load", *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.splitlines()
+
+    plain = dry_run()
     assert plain[-1].strip() == ".venv/bin/python load/run.py"
-    faulty = subprocess.run(
-        ["make", "-n", "load", "LOAD_ARGS=--fault postgres --minutes 1"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.splitlines()
+    faulty = dry_run("LOAD_ARGS=--fault postgres --minutes 1")
     assert faulty[-1].strip() == ".venv/bin/python load/run.py --fault postgres --minutes 1"
     sys.path.insert(0, str(ROOT / "load"))
     import run
