@@ -7,7 +7,13 @@ portal on gunicorn and gives this file:
 - ``LOAD_WORLD``: the world's JSON (logins, references, URLs);
 - ``LOAD_RESULTS``: where to write, at the end, the last value each applicant's autosave
   acknowledged (the runner reads every one back from the database: none may be lost);
-- ``LOAD_APPLICANTS``, ``LOAD_OFFICERS``, ``LOAD_API_CLIENTS``: how many of each.
+- ``LOAD_APPLICANTS``, ``LOAD_OFFICERS``, ``LOAD_API_CLIENTS``: how many of each;
+- ``LOAD_WARM_UP_SECONDS``, ``LOAD_SECONDS``, ``LOAD_MEASURED``: the measured window. Once
+  every user has logged in and opened their first page, the run goes on for the warm-up,
+  then locust's figures start again from zero (the instant is written to
+  ``LOAD_MEASURED``) and the run lasts ``LOAD_SECONDS`` more. The ramp is a stampede of
+  password hashes (0.4 s of CPU each) and what it held up still drains for a while after
+  the last login: neither is the steady state the figures are about.
 
 The portal runs with its production settings behind a TLS proxy: the requests say
 ``X-Forwarded-Proto: https`` and a same-site ``Origin``; cookies marked Secure are sent back
@@ -25,8 +31,10 @@ import os
 import random
 import re
 import threading
+import time
 from pathlib import Path
 
+import gevent
 from locust import FastHttpUser, between, events, task
 
 WORLD = json.loads(Path(os.environ["LOAD_WORLD"]).read_text())
@@ -50,6 +58,35 @@ def take(kind: str) -> dict:
 
 
 BEHIND_TLS_PROXY = {"X-Forwarded-Proto": "https"}
+
+USERS = sum(
+    int(os.environ.get(name, default))
+    for name, default in (
+        ("LOAD_APPLICANTS", "200"),
+        ("LOAD_OFFICERS", "20"),
+        ("LOAD_API_CLIENTS", "10"),
+    )
+)
+WARM_UP_SECONDS = float(os.environ.get("LOAD_WARM_UP_SECONDS", "60"))
+MEASURED_SECONDS = float(os.environ.get("LOAD_SECONDS", "600"))
+MEASURED = os.environ.get("LOAD_MEASURED")
+_ready = itertools.count(1)
+
+
+def ready(environment) -> None:
+    """A user has started (logged in, and an applicant has opened their section); after the
+    last one, the warm-up, then the measured window."""
+    if next(_ready) == USERS:
+        gevent.spawn(_measured_window, environment)
+
+
+def _measured_window(environment) -> None:
+    gevent.sleep(WARM_UP_SECONDS)
+    environment.runner.stats.reset_all()
+    if MEASURED:
+        Path(MEASURED).write_text(str(time.time()))
+    gevent.sleep(MEASURED_SECONDS)
+    environment.runner.quit()
 
 
 class PortalUser(FastHttpUser):
@@ -103,6 +140,7 @@ class Applicant(PortalUser):
         self.edits = 0
         self.log_in(self.me["email"])
         self.open_section()
+        ready(self.environment)
 
     def open_section(self):
         response = self.page(self.me["context_url"], name="section page")
@@ -151,6 +189,7 @@ class Officer(PortalUser):
         self.log_in(take("officers")["email"])
         self.references: list[str] = []
         self.csrf = None
+        ready(self.environment)
 
     @task(4)
     def queue(self):
@@ -199,6 +238,7 @@ class ApiClient(FastHttpUser):
     def on_start(self):
         self.headers = {**BEHIND_TLS_PROXY, "Authorization": f"Token {take('api')['token']}"}
         self.high_water = None
+        ready(self.environment)
 
     def _pass(self, params):
         url = "/api/v1/applications/"

@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.integration
 
 GOALS = {
+    "the measured window ran (every user started)": True,
     "no server error (5xx other than a 503 under a fault)": True,
     "no lost autosave": True,
     "every document asked is made": True,
@@ -57,7 +58,8 @@ def _a_minute_of_load(tmp_path, fault: str) -> tuple[int, dict]:
     status = run.main(
         [
             "--minutes", "1", "--applicants", "16", "--officers", "4", "--api-clients", "2",
-            "--submitted", "60", "--spawn-rate", "4", "--workers", "3", "--fault", fault,
+            "--submitted", "60", "--spawn-rate", "4", "--workers", "3", "--warm-up", "5",
+            "--fault", fault,
             "--no-latency-goal", "--out", str(tmp_path / "load"),
         ]
     )  # fmt: skip
@@ -69,6 +71,9 @@ def _nothing_lost(status: int, report: dict) -> None:
     recovered = "the portal recovers by itself (no 503 after the fault, work goes on)"
     assert report["goals"] == {**GOALS, recovered: True}, report["after_fault"]
     assert status == 0
+    # The minute measured began once all 22 users had started, after 5 s of warm-up.
+    assert report["seconds"] == 60 and report["warm_up_seconds"] == 5
+    assert report["window_began_after_seconds"] >= 5
     assert report["autosaves"] == 16  # every applicant's autosave acknowledged and read back
     assert report["endpoints"]["autosave"]["requests"] > 16
     assert not any(code >= 500 and code != 503 for code in map(int, report["statuses"]))
@@ -143,4 +148,5 @@ def test_make_load_runs_the_ten_minute_scenario_with_its_arguments():
         20,
         10,
     )
+    assert defaults.warm_up == 60  # the window begins a minute after the last login
     assert defaults.latency_goal is True
