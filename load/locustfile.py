@@ -59,14 +59,6 @@ def take(kind: str) -> dict:
 
 BEHIND_TLS_PROXY = {"X-Forwarded-Proto": "https"}
 
-USERS = sum(
-    int(os.environ.get(name, default))
-    for name, default in (
-        ("LOAD_APPLICANTS", "200"),
-        ("LOAD_OFFICERS", "20"),
-        ("LOAD_API_CLIENTS", "10"),
-    )
-)
 WARM_UP_SECONDS = float(os.environ.get("LOAD_WARM_UP_SECONDS", "60"))
 MEASURED_SECONDS = float(os.environ.get("LOAD_SECONDS", "600"))
 MEASURED = os.environ.get("LOAD_MEASURED")
@@ -76,7 +68,8 @@ _ready = itertools.count(1)
 def ready(environment) -> None:
     """A user has started (logged in, and an applicant has opened their section); after the
     last one, the warm-up, then the measured window."""
-    if next(_ready) == USERS:
+    users = Applicant.fixed_count + Officer.fixed_count + ApiClient.fixed_count
+    if next(_ready) == users:
         gevent.spawn(_measured_window, environment)
 
 

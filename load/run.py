@@ -230,16 +230,10 @@ def beat(env, args) -> subprocess.Popen:
 def documents_settled(env, seconds: float) -> dict[str, int]:
     """The documents' states once none is pending or running any more (or ``seconds``
     have passed): every request made during the load must end done."""
-    import psycopg
 
     deadline = time.monotonic() + seconds
     while True:
-        with psycopg.connect(env["DATABASE_URL"]) as connection:
-            states = dict(
-                connection.execute(
-                    "SELECT status, count(*) FROM reporting_generateddocument GROUP BY status"
-                ).fetchall()
-            )
+        states = documents_states(env)
         if not (states.get("pending") or states.get("running")) or time.monotonic() > deadline:
             return states
         time.sleep(2)
@@ -285,9 +279,14 @@ def restart_redis(while_away=None) -> None:
     )
 
 
+def measured_file(out: Path) -> Path:
+    """Where the locustfile writes the instant its measured window began."""
+    return out / "measured_from"
+
+
 def measured_from(out: Path) -> float | None:
-    """The instant the measured window began (written by the locustfile), if it did."""
-    path = out / "measured_from"
+    """The instant the measured window began, if it did."""
+    path = measured_file(out)
     return float(path.read_text()) if path.exists() else None
 
 
@@ -409,16 +408,16 @@ def by_status(requests) -> dict[int, int]:
     return statuses
 
 
-def documents_states(env, ids: list[int]) -> dict[str, int]:
-    """The states of these documents, by state."""
+def documents_states(env, ids: list[int] | None = None) -> dict[str, int]:
+    """How many documents are in each state: every document, or those of ``ids``."""
     import psycopg
 
+    where, params = ("WHERE id = ANY(%s) ", [ids]) if ids is not None else ("", [])
     with psycopg.connect(env["DATABASE_URL"]) as connection:
         return dict(
             connection.execute(
-                "SELECT status, count(*) FROM reporting_generateddocument "
-                "WHERE id = ANY(%s) GROUP BY status",
-                [ids],
+                f"SELECT status, count(*) FROM reporting_generateddocument {where}GROUP BY status",
+                params,
             ).fetchall()
         )
 
@@ -475,7 +474,7 @@ def main(argv=None) -> int:
         if args.fault != "none":
             fault = Fault(args.fault, seconds / 3, env, args, processes)
             fault.start()
-        (args.out / "measured_from").unlink(missing_ok=True)
+        measured_file(args.out).unlink(missing_ok=True)
         # Beyond this, locust is stopped even if some user never started (the window
         # would not begin): the ramp at its rate, twice, and the window with its warm-up.
         limit = int(2 * users / args.spawn_rate + args.warm_up + seconds + 120)
@@ -488,7 +487,7 @@ def main(argv=None) -> int:
             "LOAD_API_CLIENTS": str(args.api_clients),
             "LOAD_WARM_UP_SECONDS": str(args.warm_up),
             "LOAD_SECONDS": str(seconds),
-            "LOAD_MEASURED": str(args.out / "measured_from"),
+            "LOAD_MEASURED": str(measured_file(args.out)),
         }
         started = time.time()
         subprocess.run(
