@@ -117,6 +117,9 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite creates the file, not its folder: a fresh clone has no var/ yet.
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
 # The portal's queries are short: PostgreSQL's JIT compiler, triggered by the cost estimates
 # of the queue's per-dossier totals, took longer to compile than to run them (bench/README.md,
 # officers' queue). DATABASE_JIT=on gives it back.

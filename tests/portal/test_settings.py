@@ -187,3 +187,20 @@ def test_a_deployment_keeps_its_database_connections_and_debug_does_not():
     assert json.loads(load_settings(DATABASE_URL=url).stdout)["conn_max_age"] == 0
     kept = load_settings(**deployed, DATABASE_CONN_MAX_AGE="60").stdout
     assert json.loads(kept)["conn_max_age"] == 60
+
+
+def test_a_fresh_clone_migrates_its_sqlite_file_into_a_var_folder_not_there_yet(tmp_path):
+    """``make demo`` on a fresh clone: no var/ folder yet (it is not in git), and SQLite
+    creates the file but not its folder."""
+    var = tmp_path / "fresh" / "var"
+    result = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env={"PATH": os.environ["PATH"], "DJANGO_VAR_DIR": str(var)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (var / "db.sqlite3").stat().st_size > 0
